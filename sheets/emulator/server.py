@@ -1,0 +1,249 @@
+"""HTTP front-end: Sheets v4 paths plus JSON control endpoints under /__emulator/."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Dict, List, Optional, Tuple
+from urllib.parse import parse_qs
+
+from .api import route
+from .state import SheetsEmulator
+
+CONTROL_PREFIX = "/__emulator/"
+
+
+def _control_table(emu: SheetsEmulator) -> Dict[Tuple[str, str], Callable[..., Any]]:
+    """(method, name) -> callable(**kwargs) for the control surface."""
+
+    def create(spreadsheet_id=None, title="Untitled spreadsheet", sheets=("Sheet1",)):
+        return {"spreadsheetId": emu.create_spreadsheet(spreadsheet_id, title, tuple(sheets))}
+
+    def ok(fn):
+        def wrapper(**kw):
+            fn(**kw)
+            return {"ok": True}
+
+        return wrapper
+
+    def values(title, spreadsheet_id=None, render="FORMATTED_VALUE"):
+        return {"values": emu.get_values(title, render=render, spreadsheet_id=spreadsheet_id)}
+
+    return {
+        ("GET", "counts"): emu.counts,
+        ("POST", "counts/reset"): ok(emu.reset_counts),
+        ("POST", "reset_counts"): ok(emu.reset_counts),
+        ("POST", "reset"): ok(emu.reset),
+        ("GET", "spreadsheets"): lambda: {"spreadsheetIds": emu.spreadsheet_ids()},
+        ("POST", "spreadsheets"): create,
+        ("GET", "quota"): emu.quota,
+        ("POST", "quota"): ok(emu.set_quota),
+        ("POST", "inject"): ok(emu.inject),
+        ("POST", "storm"): ok(emu.storm),
+        ("GET", "faults"): lambda: {"faults": emu.pending_faults()},
+        ("POST", "faults/clear"): ok(emu.clear_faults),
+        ("POST", "clear_faults"): ok(emu.clear_faults),
+        ("GET", "log"): lambda: {"requests": emu.request_log()},
+        ("GET", "values"): values,
+        ("GET", "cell"): lambda **kw: {"value": emu.get_cell(**kw)},
+        ("GET", "format"): lambda **kw: {"format": emu.get_format(**kw)},
+        ("GET", "sheet"): lambda **kw: {"properties": emu.sheet_properties(**kw)},
+        ("POST", "set_cell"): ok(emu.set_cell),
+        ("POST", "insert_rows"): ok(emu.insert_rows),
+        ("POST", "delete_rows"): ok(emu.delete_rows),
+        ("POST", "move_column"): ok(emu.move_column),
+        ("POST", "insert_column"): ok(emu.insert_column),
+        ("POST", "rename_sheet"): ok(emu.rename_sheet),
+        ("POST", "sort_rows"): ok(emu.sort_rows),
+        ("POST", "add_sheet"): lambda **kw: {"sheetId": emu.add_sheet(**kw)},
+        ("POST", "delete_sheet"): ok(emu.delete_sheet),
+        ("POST", "resize"): ok(emu.resize),
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "SheetsEmulator/1"
+    sys_version = ""
+    timeout = 60  # idle keep-alive connections are closed after this
+
+    emulator: SheetsEmulator  # set on the subclass built by make_handler()
+    controls: Dict[Tuple[str, str], Callable[..., Any]]
+    quiet: bool = True
+
+    def setup(self) -> None:
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        if not self.quiet:
+            super().log_message(format, *args)
+
+    # -- plumbing
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send_json(self, status: int, payload: Any) -> None:
+        body = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
+        reason = self.responses.get(status, ("",))[0]
+        head = (
+            "HTTP/1.1 %d %s\r\n"
+            "Content-Type: application/json; charset=UTF-8\r\n"
+            "Content-Length: %d\r\n"
+            "Server: %s\r\n"
+            "Date: %s\r\n"
+            "Vary: Origin, X-Origin, Referer\r\n"
+            "\r\n" % (status, reason, len(body), self.server_version, self.date_time_string())
+        )
+        self.log_request(status, len(body))
+        self.wfile.write(head.encode("latin-1") + body)
+
+    def _drop(self) -> None:
+        """Close the TCP connection without writing a single byte."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    # -- verbs
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def _dispatch(self, method: str) -> None:
+        raw = self._read_body()
+        raw_path, _, qs = self.path.partition("?")
+        query = parse_qs(qs, keep_blank_values=True)
+        if raw_path.startswith(CONTROL_PREFIX):
+            self._control(method, raw_path[len(CONTROL_PREFIX):].strip("/"), query, raw)
+            return
+        self._api(method, raw_path, query, raw)
+
+    def _api(self, method: str, raw_path: str, query: Dict[str, List[str]], raw: bytes) -> None:
+        emu = self.emulator
+        rt = route(method, raw_path)
+        decision = emu.admit(rt)
+        if decision.delay:
+            time.sleep(decision.delay)
+        if decision.error is not None:
+            emu.finish(rt, decision.error.code)
+            self._send_json(decision.error.code, decision.error.envelope())
+            return
+        if decision.drop_before:
+            emu.finish(rt, None)
+            self._drop()
+            return
+        body: Any = None
+        if raw:
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                emu.finish(rt, 400)
+                self._send_json(400, {"error": {
+                    "code": 400,
+                    "message": "Invalid JSON payload received. %s" % exc,
+                    "status": "INVALID_ARGUMENT",
+                }})
+                return
+        status, payload = emu.execute(rt, query, body)
+        if decision.drop_after:
+            emu.finish(rt, None)
+            self._drop()
+            return
+        emu.finish(rt, status)
+        self._send_json(status, payload)
+
+    def _control(self, method: str, name: str, query: Dict[str, List[str]], raw: bytes) -> None:
+        fn = self.controls.get((method, name))
+        if fn is None:
+            self._send_json(404, {"error": "unknown control endpoint %s %s%s" % (method, CONTROL_PREFIX, name)})
+            return
+        try:
+            if method == "GET":
+                kwargs = {k: v[-1] for k, v in query.items()}
+            else:
+                kwargs = json.loads(raw.decode("utf-8")) if raw else {}
+                if not isinstance(kwargs, dict):
+                    raise ValueError("JSON object expected")
+            result = fn(**kwargs)
+        except (TypeError, ValueError, KeyError) as exc:
+            self._send_json(400, {"error": "%s: %s" % (type(exc).__name__, exc)})
+            return
+        self._send_json(200, result if result is not None else {"ok": True})
+
+
+def make_handler(emulator: SheetsEmulator, quiet: bool = True) -> type:
+    return type(
+        "SheetsEmulatorHandler",
+        (_Handler,),
+        {"emulator": emulator, "controls": _control_table(emulator), "quiet": quiet},
+    )
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+class EmulatorServer:
+    """Run a SheetsEmulator over HTTP in a daemon thread (port 0 = pick a free one).
+
+    >>> with EmulatorServer() as server:
+    ...     session = EmulatorSession(server.host)
+    """
+
+    def __init__(self, emulator: Optional[SheetsEmulator] = None, host: str = "127.0.0.1",
+                 port: int = 0, quiet: bool = True):
+        self.emulator = emulator if emulator is not None else SheetsEmulator()
+        self._httpd = _Server((host, port), make_handler(self.emulator, quiet))
+        self._thread: Optional[threading.Thread] = None
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.port: int = bound_port
+        self.host: str = "%s:%d" % (bound_host, bound_port)
+        self.url: str = "http://%s" % self.host
+
+    def start(self) -> "EmulatorServer":
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                name="sheets-emulator-%d" % self.port, daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread (used by the CLI)."""
+        self._httpd.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> "EmulatorServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

@@ -1,0 +1,522 @@
+"""SheetsEmulator: thread-safe state, request counters, quota, fault injection
+and "hand edits" (what a supervisor does in the Sheets UI behind the app's back).
+
+Counting rules (see README in the package docstring):
+
+* every API request that reaches the emulator is counted once, in ``read`` or
+  ``write`` and under its endpoint name -- including requests answered with an
+  injected fault, a quota 429 or any other error (Google counts those too);
+* ``failed`` counts requests answered with an error status or a dropped
+  connection;
+* control requests (``/__emulator/...``) and hand edits are never counted;
+* the per-minute quota window holds every request that was *admitted*
+  (including ones then answered with an injected fault), but not the ones
+  rejected by the quota itself, so a client that keeps retrying recovers once
+  the 60 s window slides.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import copy
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
+
+from . import a1 as A1
+from . import values as V
+from .api import ENDPOINTS, ApiMixin, Route, render_grid
+from .model import ApiError, Sheet, Spreadsheet
+
+FaultSpec = Union[str, int, Tuple[str, float], List[Any]]
+
+_SIMPLE_FAULTS = ("429", "500", "503", "drop_after_write", "drop_before_write")
+_DROP_FAULTS = ("drop_after_write", "drop_before_write")
+
+QUOTA_WINDOW_SECONDS = 60.0
+PROJECT_NUMBER = "000000000000"
+
+
+def quota_error(kind: str, limit: Optional[int]) -> ApiError:
+    """A 429 shaped like Google's per-user-per-minute quota error."""
+    metric = "Read requests" if kind == "read" else "Write requests"
+    limit_name = "%s per minute per user" % metric
+    message = (
+        "Quota exceeded for quota metric '%s' and limit '%s' of service "
+        "'sheets.googleapis.com' for consumer 'project_number:%s'."
+        % (metric, limit_name, PROJECT_NUMBER)
+    )
+    details = [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "RATE_LIMIT_EXCEEDED",
+            "domain": "googleapis.com",
+            "metadata": {
+                "quota_metric": "sheets.googleapis.com/%s_requests" % kind,
+                "quota_limit": "%sRequestsPerMinutePerUser" % ("Read" if kind == "read" else "Write"),
+                "quota_limit_value": str(limit if limit is not None else 60),
+                "consumer": "projects/%s" % PROJECT_NUMBER,
+                "service": "sheets.googleapis.com",
+                "quota_location": "global",
+            },
+        },
+        {
+            "@type": "type.googleapis.com/google.rpc.Help",
+            "links": [
+                {
+                    "description": "Request a higher quota limit.",
+                    "url": "https://cloud.google.com/docs/quotas/help/request_increase",
+                }
+            ],
+        },
+    ]
+    return ApiError(429, message, "RESOURCE_EXHAUSTED", details)
+
+
+def fault_error(name: str, kind: str) -> ApiError:
+    if name == "429":
+        return quota_error(kind, None)
+    if name == "500":
+        return ApiError(500, "Internal error encountered.", "INTERNAL")
+    return ApiError(503, "The service is currently unavailable.", "UNAVAILABLE")
+
+
+def normalize_fault(fault: FaultSpec) -> Tuple[str, Optional[float]]:
+    """"429" | 429 | "500" | "503" | ("slow", s) | "slow:0.3" | "drop_after_write" | "drop_before_write"."""
+    if isinstance(fault, bool):
+        raise ValueError("unknown fault: %r" % (fault,))
+    if isinstance(fault, int):
+        fault = str(fault)
+    if isinstance(fault, (list, tuple)):
+        if len(fault) == 2 and fault[0] == "slow":
+            seconds = float(fault[1])
+            if seconds < 0:
+                raise ValueError("slow fault needs seconds >= 0")
+            return "slow", seconds
+        if len(fault) == 1:
+            return normalize_fault(fault[0])
+        raise ValueError("unknown fault: %r" % (fault,))
+    if isinstance(fault, str):
+        if fault in _SIMPLE_FAULTS:
+            return fault, None
+        if fault.startswith("slow:"):
+            return normalize_fault(("slow", fault[5:]))
+    raise ValueError("unknown fault: %r" % (fault,))
+
+
+@dataclass
+class _Fault:
+    name: str
+    arg: Optional[float]
+    endpoint: Optional[str]
+    remaining: Optional[int] = None  # injected faults
+    until: Optional[float] = None  # storms
+
+    def matches(self, rt: Route) -> bool:
+        if self.endpoint is None:
+            return rt.is_write if self.name in _DROP_FAULTS else True
+        if self.endpoint in ("read", "write"):
+            return rt.kind == self.endpoint
+        return rt.endpoint == self.endpoint
+
+    def describe(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {"fault": self.name if self.arg is None else [self.name, self.arg]}
+        out["endpoint"] = self.endpoint
+        if self.remaining is not None:
+            out["times"] = self.remaining
+        if self.until is not None:
+            out["until"] = self.until
+        return out
+
+
+@dataclass
+class Decision:
+    """What the server must do with an admitted request."""
+
+    error: Optional[ApiError] = None  # answer this error instead of running the request
+    delay: float = 0.0  # sleep this long first (without holding the lock)
+    drop_before: bool = False  # close the connection without running the request
+    drop_after: bool = False  # run the request, then close without answering
+    faults: List[str] = field(default_factory=list)
+
+
+def _new_id() -> str:
+    return base64.urlsafe_b64encode(os.urandom(33)).decode("ascii").rstrip("=")[:44]
+
+
+class SheetsEmulator(ApiMixin):
+    """In-memory Google Sheets (v4 API subset) with counters, quota and faults."""
+
+    def __init__(self, autocreate: bool = False, clock: Optional[Callable[[], float]] = None):
+        self.lock = threading.RLock()
+        self.autocreate = autocreate
+        self.clock: Callable[[], float] = clock or time.monotonic
+        self.spreadsheets: Dict[str, Spreadsheet] = {}
+        self.ignored_requests: List[Dict[str, Any]] = []
+        self._quota: Dict[str, Optional[int]] = {"read": None, "write": None}
+        self._windows: Dict[str, Deque[float]] = {"read": collections.deque(), "write": collections.deque()}
+        self._faults: List[_Fault] = []
+        self._storms: List[_Fault] = []
+        self._log: Deque[Dict[str, Any]] = collections.deque(maxlen=2000)
+        self._reset_counts_locked()
+
+    # ------------------------------------------------------------ spreadsheets
+    def create_spreadsheet(
+        self,
+        spreadsheet_id: Optional[str] = None,
+        title: str = "Untitled spreadsheet",
+        sheets: Sequence[str] = ("Sheet1",),
+    ) -> str:
+        """Create a spreadsheet; the first sheet gets sheetId 0 (like Google). Returns its id."""
+        with self.lock:
+            ssid = spreadsheet_id or _new_id()
+            if ssid in self.spreadsheets:
+                raise ValueError("spreadsheet %r already exists" % ssid)
+            if isinstance(sheets, str):
+                sheets = (sheets,)
+            if not sheets:
+                raise ValueError("a spreadsheet needs at least one sheet")
+            self._new_spreadsheet(ssid, title, sheets)
+            return ssid
+
+    def delete_spreadsheet(self, spreadsheet_id: str) -> None:
+        with self.lock:
+            self.spreadsheets.pop(spreadsheet_id, None)
+
+    def spreadsheet_ids(self) -> List[str]:
+        with self.lock:
+            return list(self.spreadsheets)
+
+    def reset(self) -> None:
+        """Forget everything: spreadsheets, counters, quota, faults, logs."""
+        with self.lock:
+            self.spreadsheets.clear()
+            self.ignored_requests.clear()
+            self._quota = {"read": None, "write": None}
+            for w in self._windows.values():
+                w.clear()
+            self._faults.clear()
+            self._storms.clear()
+            self._log.clear()
+            self._reset_counts_locked()
+
+    # ------------------------------------------------------------ counters
+    def _reset_counts_locked(self) -> None:
+        self._counts: Dict[str, int] = {"read": 0, "write": 0, "failed": 0}
+        self._endpoint_counts: Dict[str, int] = collections.Counter()
+
+    def counts(self) -> Dict[str, Any]:
+        """Snapshot: {"read", "write", "failed", "endpoints": {name: n (only n > 0)}}."""
+        with self.lock:
+            out: Dict[str, Any] = dict(self._counts)
+            out["endpoints"] = {k: v for k, v in sorted(self._endpoint_counts.items()) if v}
+            return out
+
+    def reset_counts(self) -> None:
+        with self.lock:
+            self._reset_counts_locked()
+            self._log.clear()
+
+    def request_log(self) -> List[Dict[str, Any]]:
+        """Recent API requests: {"endpoint", "range", "status"} (status None = dropped)."""
+        with self.lock:
+            return [dict(x) for x in self._log]
+
+    # ------------------------------------------------------------ quota
+    def set_quota(self, reads_per_minute: Optional[int] = 60, writes_per_minute: Optional[int] = 60) -> None:
+        """Per-minute limits over a sliding 60 s window (None = unlimited)."""
+        with self.lock:
+            self._quota = {"read": reads_per_minute, "write": writes_per_minute}
+            for w in self._windows.values():
+                w.clear()
+
+    def quota(self) -> Dict[str, Optional[int]]:
+        with self.lock:
+            return {"reads_per_minute": self._quota["read"], "writes_per_minute": self._quota["write"]}
+
+    # ------------------------------------------------------------ faults
+    def inject(self, fault: FaultSpec, times: int = 1, endpoint: Optional[str] = None) -> None:
+        """Queue a fault for the next `times` matching requests.
+
+        endpoint: None (any request; for drop_* faults: any *write*), "read",
+        "write", or an endpoint name such as "values.append".
+        """
+        name, arg = normalize_fault(fault)
+        self._check_endpoint(endpoint)
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        with self.lock:
+            self._faults.append(_Fault(name, arg, endpoint, remaining=int(times)))
+
+    def storm(self, fault: FaultSpec, seconds: float, endpoint: Optional[str] = None) -> None:
+        """Apply `fault` to every matching request for `seconds` (emulator clock)."""
+        name, arg = normalize_fault(fault)
+        self._check_endpoint(endpoint)
+        with self.lock:
+            self._storms.append(_Fault(name, arg, endpoint, until=self.clock() + float(seconds)))
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self._faults.clear()
+            self._storms.clear()
+
+    def pending_faults(self) -> List[Dict[str, Any]]:
+        with self.lock:
+            now = self.clock()
+            return [f.describe() for f in self._faults] + [
+                f.describe() for f in self._storms if f.until > now
+            ]
+
+    @staticmethod
+    def _check_endpoint(endpoint: Optional[str]) -> None:
+        if endpoint is not None and endpoint not in ENDPOINTS + ("read", "write"):
+            raise ValueError("unknown endpoint %r (use one of %s, 'read', 'write')" % (endpoint, ", ".join(ENDPOINTS)))
+
+    # ------------------------------------------------------------ request flow (used by the server)
+    def admit(self, rt: Route) -> Decision:
+        """Count the request, apply quota, pick faults. Called once per API request."""
+        with self.lock:
+            self._counts[rt.kind] += 1
+            self._endpoint_counts[rt.endpoint] += 1
+            now = self.clock()
+            limit = self._quota[rt.kind]
+            window = self._windows[rt.kind]
+            while window and window[0] <= now - QUOTA_WINDOW_SECONDS:
+                window.popleft()
+            if limit is not None and len(window) >= limit:
+                return Decision(error=quota_error(rt.kind, limit))
+            window.append(now)
+
+            decision = Decision()
+            chosen: List[_Fault] = []
+            for f in self._faults:
+                if f.remaining and f.matches(rt):
+                    chosen.append(f)
+                    break
+            self._storms = [s for s in self._storms if s.until > now]
+            for s in self._storms:
+                if s.matches(rt):
+                    chosen.append(s)
+            for f in chosen:
+                if f.remaining is not None:
+                    f.remaining -= 1
+                decision.faults.append(f.name)
+                if f.name == "slow":
+                    decision.delay += f.arg or 0.0
+                elif f.name in ("429", "500", "503"):
+                    decision.error = decision.error or fault_error(f.name, rt.kind)
+                elif f.name == "drop_before_write":
+                    decision.drop_before = True
+                elif f.name == "drop_after_write":
+                    decision.drop_after = True
+            self._faults = [f for f in self._faults if f.remaining]
+            return decision
+
+    def execute(self, rt: Route, query: Dict[str, List[str]], body: Any) -> Tuple[int, Dict[str, Any]]:
+        """Run an admitted request against the state: (HTTP status, JSON body)."""
+        with self.lock:
+            try:
+                return 200, self.call_api(rt, query, body)
+            except ApiError as exc:
+                return exc.code, exc.envelope()
+
+    def finish(self, rt: Route, status: Optional[int]) -> None:
+        """Record the outcome (status None = connection dropped)."""
+        with self.lock:
+            if status is None or status >= 400:
+                self._counts["failed"] += 1
+            self._log.append({"endpoint": rt.endpoint, "range": rt.range_text, "status": status})
+
+    def handle(self, method: str, raw_path: str, query: Dict[str, List[str]], body: Any) -> Tuple[int, Dict[str, Any]]:
+        """In-process shortcut (no HTTP, no sleeping, drops reported as status 0)."""
+        from .api import route
+
+        rt = route(method, raw_path)
+        d = self.admit(rt)
+        if d.error is not None:
+            self.finish(rt, d.error.code)
+            return d.error.code, d.error.envelope()
+        if d.drop_before:
+            self.finish(rt, None)
+            return 0, {}
+        status, payload = self.execute(rt, query, body)
+        self.finish(rt, None if d.drop_after else status)
+        return (0, {}) if d.drop_after else (status, payload)
+
+    # ------------------------------------------------------------ hand edits
+    def _ss_for_edit(self, spreadsheet_id: Optional[str]) -> Spreadsheet:
+        if spreadsheet_id is not None:
+            ss = self.spreadsheets.get(spreadsheet_id)
+            if ss is None:
+                raise KeyError("no spreadsheet %r" % spreadsheet_id)
+            return ss
+        if len(self.spreadsheets) != 1:
+            raise ValueError(
+                "pass spreadsheet_id= (there are %d spreadsheets: %s)"
+                % (len(self.spreadsheets), ", ".join(self.spreadsheets) or "none")
+            )
+        return next(iter(self.spreadsheets.values()))
+
+    def _sheet_for_edit(self, title: str, spreadsheet_id: Optional[str]) -> Sheet:
+        ss = self._ss_for_edit(spreadsheet_id)
+        for sheet in ss.sheets:
+            if sheet.title == title:
+                return sheet
+        raise KeyError("no sheet titled %r (have: %s)" % (title, ", ".join(s.title for s in ss.sheets)))
+
+    @staticmethod
+    def _col(col: Union[int, str]) -> int:
+        """1-based column number or letters -> 0-based index."""
+        if isinstance(col, str):
+            return A1.col_index(col)
+        if col < 1:
+            raise ValueError("columns are 1-based (A=1)")
+        return col - 1
+
+    @staticmethod
+    def _cell(sheet: Sheet, a1: str) -> Tuple[int, int]:
+        box = A1.parse_cells(a1)
+        if not box.is_single_cell:
+            raise ValueError("not a single cell: %r" % a1)
+        if box.r0 >= sheet.rows or box.c0 >= sheet.cols:
+            raise ValueError("%s is outside the grid (%d x %d)" % (a1, sheet.rows, sheet.cols))
+        return box.r0, box.c0
+
+    def set_cell(self, title: str, a1: str, value: Any, *, raw: bool = False,
+                 spreadsheet_id: Optional[str] = None) -> None:
+        """Type `value` into a cell like a person in the UI (USER_ENTERED parsing
+        unless raw=True). None or "" clears the value; the format is kept."""
+        with self.lock:
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            r, c = self._cell(sheet, a1)
+            if value is None or value == "":
+                sheet.set_value(r, c, None)
+                return
+            if raw:
+                sheet.set_value(r, c, V.parse_raw(value))
+            else:
+                ev, nf = V.parse_user_entered(value)
+                sheet.set_value(r, c, ev, nf)
+
+    def get_values(self, title: str, *, render: str = "FORMATTED_VALUE",
+                   spreadsheet_id: Optional[str] = None) -> List[List[Any]]:
+        """The whole sheet as the API would return it (ragged, trimmed)."""
+        with self.lock:
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            return render_grid(sheet, 0, sheet.rows, 0, sheet.cols, render, "SERIAL_NUMBER", "ROWS")
+
+    def get_cell(self, title: str, a1: str, *, render: str = "FORMATTED_VALUE",
+                 spreadsheet_id: Optional[str] = None) -> Any:
+        """Rendered value of one cell (None when empty)."""
+        with self.lock:
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            r, c = self._cell(sheet, a1)
+            return V.render(sheet.get(r, c), render)
+
+    def get_format(self, title: str, a1: str, *, spreadsheet_id: Optional[str] = None) -> Dict[str, Any]:
+        """userEnteredFormat of one cell ({} when none)."""
+        with self.lock:
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            r, c = self._cell(sheet, a1)
+            return copy.deepcopy((sheet.get(r, c) or {}).get("userEnteredFormat") or {})
+
+    def sheet_properties(self, title: str, *, spreadsheet_id: Optional[str] = None) -> Dict[str, Any]:
+        """Sheet properties as spreadsheets.get returns them."""
+        with self.lock:
+            return self._sheet_for_edit(title, spreadsheet_id).public_props()
+
+    def sheet_titles(self, *, spreadsheet_id: Optional[str] = None) -> List[str]:
+        with self.lock:
+            return [s.title for s in self._ss_for_edit(spreadsheet_id).sheets]
+
+    def add_sheet(self, title: str, rows: int = 1000, cols: int = 26, *,
+                  spreadsheet_id: Optional[str] = None) -> int:
+        """Add a tab (returns its sheetId)."""
+        with self.lock:
+            ss = self._ss_for_edit(spreadsheet_id)
+            if ss.find_title(title):
+                raise ValueError("sheet %r already exists" % title)
+            return ss.add_sheet(title, rows, cols).sheet_id
+
+    def delete_sheet(self, title: str, *, spreadsheet_id: Optional[str] = None) -> None:
+        with self.lock:
+            ss = self._ss_for_edit(spreadsheet_id)
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            ss.sheets.remove(sheet)
+            ss.reindex()
+
+    def rename_sheet(self, old: str, new: str, *, spreadsheet_id: Optional[str] = None) -> None:
+        with self.lock:
+            ss = self._ss_for_edit(spreadsheet_id)
+            sheet = self._sheet_for_edit(old, spreadsheet_id)
+            other = ss.find_title(new)
+            if other is not None and other is not sheet:
+                raise ValueError("sheet %r already exists" % new)
+            sheet.props["title"] = new
+
+    def resize(self, title: str, rows: Optional[int] = None, cols: Optional[int] = None, *,
+               spreadsheet_id: Optional[str] = None) -> None:
+        with self.lock:
+            self._sheet_for_edit(title, spreadsheet_id).set_grid(rows, cols)
+
+    def insert_rows(self, title: str, before_row: int, n: int = 1, *,
+                    spreadsheet_id: Optional[str] = None) -> None:
+        """Insert n empty rows before 1-based row `before_row` (rows+1 = at the end)."""
+        with self.lock:
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            if not 1 <= before_row <= sheet.rows + 1:
+                raise ValueError("before_row out of range")
+            sheet.insert("ROWS", before_row - 1, n)
+
+    def delete_rows(self, title: str, first_row: int, n: int = 1, *,
+                    spreadsheet_id: Optional[str] = None) -> None:
+        """Delete n rows starting at 1-based row `first_row`."""
+        with self.lock:
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            if not 1 <= first_row or first_row - 1 + n > sheet.rows or n >= sheet.rows:
+                raise ValueError("rows out of range")
+            sheet.delete("ROWS", first_row - 1, first_row - 1 + n)
+
+    def move_column(self, title: str, from_col: Union[int, str], to_col: Union[int, str], *,
+                    spreadsheet_id: Optional[str] = None) -> None:
+        """Drag a column so that it ends up at position `to_col` (1-based numbers or letters)."""
+        with self.lock:
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            src, dst = self._col(from_col), self._col(to_col)
+            if src >= sheet.cols or dst >= sheet.cols:
+                raise ValueError("column out of range")
+            sheet.move_column(src, dst)
+
+    def insert_column(self, title: str, col: Union[int, str], header: Any = None, *,
+                      spreadsheet_id: Optional[str] = None) -> None:
+        """Insert an empty column at position `col` (1-based or letter), shifting
+        the others right; optionally type `header` into its row 1."""
+        with self.lock:
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            idx = self._col(col)
+            if idx > sheet.cols:
+                raise ValueError("column out of range")
+            sheet.insert("COLUMNS", idx, 1)
+            if header not in (None, ""):
+                ev, nf = V.parse_user_entered(header)
+                sheet.set_value(0, idx, ev, nf)
+
+    def sort_rows(self, title: str, key_col: Union[int, str], start_row: int = 2, *,
+                  descending: bool = False, spreadsheet_id: Optional[str] = None) -> None:
+        """Sort rows start_row..last data row by one column (Data > Sort range):
+        numbers, then text (case-insensitive), then booleans; empty keys last."""
+        with self.lock:
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            key = self._col(key_col)
+            last = sheet.value_extent()[0]
+            first = start_row - 1
+            if last <= first:
+                return
+            rows = list(range(first, last))
+            filled = [r for r in rows if sheet.has_value(r, key)]
+            empty = [r for r in rows if not sheet.has_value(r, key)]
+            filled.sort(key=lambda r: V.sort_key(sheet.get(r, key)), reverse=descending)
+            sheet.reorder_rows(filled + empty, first)
