@@ -353,6 +353,11 @@ def test_batch_update_is_atomic_and_errors(emu, sh):
     with pytest.raises(APIError) as err:
         sh.sheet1.delete_rows(1, 1000)
     assert err.value.code == 400
+    sh.sheet1.freeze(rows=1)
+    with pytest.raises(APIError) as err:
+        sh.sheet1.delete_rows(2, 1000)
+    assert err.value.error["message"] == (
+        "Invalid requests[0].deleteDimension: Sorry, it is not possible to delete all non-frozen rows.")
     # cosmetic requests are accepted and recorded
     sh.sheet1.columns_auto_resize(0, 3)
     assert list(emu.ignored_requests[0]) == ["autoResizeDimensions"]
@@ -494,6 +499,20 @@ def test_append_table_detection(emu, sh, session):
     small.append_rows([["new"]], table_range="A1", insert_data_option="INSERT_ROWS")
     assert emu.get_values("Mic") == [["a", "b"], ["c", "d"], ["new"], [], [], ["below"]]
     assert emu.sheet_properties("Mic")["gridProperties"] == {"rowCount": 6, "columnCount": 3}
+
+
+def test_gspread_insert_row_is_insert_dimension_plus_append(emu, sh):
+    ws = sh.sheet1
+    ws.update([["h"], ["a"], ["b"], ["c"]], "A1")
+    emu.reset_counts()
+    ws.insert_row(["new"], index=3)
+    assert emu.get_values("Sheet1") == [["h"], ["a"], ["new"], ["b"], ["c"]]
+    assert emu.counts() == {"read": 0, "write": 2, "failed": 0,
+                            "endpoints": {"spreadsheets.batchUpdate": 1, "values.append": 1}}
+    assert emu.sheet_properties("Sheet1")["gridProperties"] == {"rowCount": 1001, "columnCount": 26}
+    # a range pointing into a table appends after the whole table
+    res = ws.append_rows([["z"]], table_range="A3")
+    assert (res["tableRange"], res["updates"]["updatedRange"]) == ("Sheet1!A1:A5", "Sheet1!A6")
 
 
 def test_grid_limits(emu, sh, session):
@@ -803,6 +822,18 @@ def test_http_control_endpoints(server, session, emu, gc):
     assert session.get(base + "nope").status_code == 404
     assert session.post(base + "reset").ok
     assert emu.spreadsheet_ids() == []
+
+
+def test_stop_closes_keep_alive_connections(emu):
+    emu.create_spreadsheet(SSID)
+    srv = EmulatorServer(emu).start()
+    session = EmulatorSession(srv.host)
+    gspread.Client(auth=None, session=session).open_by_key(SSID)  # leaves a pooled connection
+    t0 = time.monotonic()
+    srv.stop()
+    assert time.monotonic() - t0 < 2
+    with pytest.raises(requests.exceptions.ConnectionError):
+        session.get(API + SSID)
 
 
 def test_emulator_session_rewrites_and_timeouts():

@@ -591,7 +591,8 @@ class ApiMixin:
         frozen = sheet.frozen_rows if dim == "ROWS" else sheet.frozen_cols
         if end - start >= count:
             raise _RequestError("You can't delete all the %ss on the sheet." % noun)
-        if count - (end - start) <= frozen and start >= frozen:
+        still_frozen = frozen - max(0, min(end, frozen) - start)
+        if still_frozen > 0 and count - (end - start) <= still_frozen:
             raise _RequestError("Sorry, it is not possible to delete all non-frozen %ss." % noun)
         sheet.delete(dim, start, end)
         return None
@@ -887,28 +888,37 @@ def grid_data(sheet: Sheet, r0: int, r1: int, c0: int, c1: int) -> Dict[str, Any
 def find_table(sheet: Sheet, box: A1.CellBox) -> Optional[Tuple[int, int, int, int]]:
     """Table detection for values.append: (r0, r1, c0, c1) of the table or None.
 
-    The search area starts at the range's first row and runs to the bottom of
-    the grid; it covers the range's columns, or every column from the range's
-    first one when the range is a single cell / a whole sheet.  The table is
-    the first non-empty row in that area plus every directly following
-    non-empty row; its columns span from the leftmost to the rightmost value
-    in those rows.
+    The first non-empty cell *inside* the range (row by row) seeds the table;
+    the table is the contiguous region around it (like a spreadsheet's
+    "current region": it grows while a neighbouring row or column, diagonals
+    included, holds a value), so it may extend beyond the range.  No value in
+    the range -> no table, and the data is written at the range's first cell.
+    That is what makes gspread's insert_row() work: it inserts an empty row,
+    then appends at that row's first cell.
     """
-    cs = box.c0
-    open_cols = box.is_single_cell or box.c1 is None
-    ce = sheet.cols if open_cols else min(box.c1, sheet.cols)
-    spans: Dict[int, List[int]] = {}
-    for (r, c), cell in sheet.cells.items():
-        if r >= box.r0 and cs <= c < ce and not V.is_empty(cell):
-            span = spans.setdefault(r, [c, c])
-            span[0] = min(span[0], c)
-            span[1] = max(span[1], c)
-    if not spans:
+    r0, r1, c0, c1 = box.clip(sheet.rows, sheet.cols)
+    occupied = {pos for pos, cell in sheet.cells.items() if not V.is_empty(cell)}
+    inside = [p for p in occupied if r0 <= p[0] < r1 and c0 <= p[1] < c1]
+    if not inside:
         return None
-    first = min(spans)
-    last = first
-    while last + 1 in spans:
-        last += 1
-    lo = min(spans[r][0] for r in range(first, last + 1))
-    hi = max(spans[r][1] for r in range(first, last + 1))
-    return first, last + 1, lo, hi + 1
+    r, c = min(inside)
+    top, bottom, left, right = r, r + 1, c, c + 1  # bottom/right exclusive
+    rows, cols = sheet.rows, sheet.cols
+    while True:
+        grew = False
+        span = range(max(left - 1, 0), min(right + 1, cols))
+        if bottom < rows and any((bottom, x) in occupied for x in span):
+            bottom += 1
+            grew = True
+        if top > 0 and any((top - 1, x) in occupied for x in span):
+            top -= 1
+            grew = True
+        span = range(max(top - 1, 0), min(bottom + 1, rows))
+        if right < cols and any((y, right) in occupied for y in span):
+            right += 1
+            grew = True
+        if left > 0 and any((y, left - 1) in occupied for y in span):
+            left -= 1
+            grew = True
+        if not grew:
+            return top, bottom, left, right

@@ -201,8 +201,34 @@ def make_handler(emulator: SheetsEmulator, quiet: bool = True) -> type:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    block_on_close = False  # stop() closes client connections itself (see close_connections)
     allow_reuse_address = True
     request_queue_size = 64
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._open: set = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Shut down every open client connection (idle keep-alive ones included)."""
+        with self._open_lock:
+            conns = list(self._open)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class EmulatorServer:
@@ -232,14 +258,16 @@ class EmulatorServer:
         return self
 
     def serve_forever(self) -> None:
-        """Serve in the calling thread (used by the CLI)."""
+        """Serve in the calling thread (used by the CLI); stop() from another thread ends it."""
         self._httpd.serve_forever(poll_interval=0.2)
 
     def stop(self) -> None:
+        """Stop accepting, close open connections (clients see a connection error)."""
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
+        self._httpd.close_connections()
         self._httpd.server_close()
 
     def __enter__(self) -> "EmulatorServer":
