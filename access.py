@@ -1,0 +1,52 @@
+"""Shared helpers of the views: the app's services and server-side access checks."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app
+from flask_login import current_user
+
+BUCHAREST = ZoneInfo("Europe/Bucharest")
+
+
+def catalog():
+    return current_app.extensions["catalog"]
+
+
+def store():
+    return current_app.extensions["store"]
+
+
+def state():
+    return current_app.extensions["state"]
+
+
+def users():
+    return current_app.extensions["users"]
+
+
+def today() -> date:
+    """Today in Bucharest, whatever the server's time zone."""
+    return datetime.now(BUCHAREST).date()
+
+
+def office_for(slug: str):
+    """The office ``slug`` if the signed-in user may use it: 404 when unknown,
+    403 when it is another office's."""
+    office = catalog().office(slug)
+    if office is None:
+        abort(404, description=f"Serviciul „{slug}” nu există.")
+    if not current_user.can_access(slug):
+        abort(403, description="Nu aveți acces la acest serviciu.")
+    return office
+
+
+def require_supervisor():
+    if not current_user.is_supervisor:
+        abort(403, description="Pagina este doar pentru șefii de serviciu.")
+
+
+def require_admin():
+    if not current_user.is_admin:
+        abort(403, description="Pagina este doar pentru administratori.")

@@ -1,0 +1,113 @@
+"""Weekly activity reporting for city-hall offices: the application factory.
+
+Data flows one way: catalog (forms/) -> WTForms form (forms/entry.py) ->
+entry rows -> store (sheets/: local | google) -> report model (reports/) ->
+renderers (templates/, reports/xlsx.py). This module only wires them.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from db import StateDB
+from forms import load_catalog
+from sheets import open_store
+from users import UserStore
+
+HERE = Path(__file__).resolve().parent
+
+#: Every setting, with its default. Each is documented once, in README.md.
+DEFAULTS = {
+    "CATALOG_DIR": str(HERE / "forms"),
+    "SHEETS_BACKEND": "local",
+    "GOOGLE_SPREADSHEET_ID": "",
+    "GOOGLE_CREDENTIALS_FILE": "",
+    "SHEETS_CACHE_TTL": 30,
+    "SHEETS_SYNC_INTERVAL": 5,
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": 5 * 24 * 3600,
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "LOGIN_MAX_ATTEMPTS": 5,
+    "LOGIN_WINDOW_SECONDS": 900,
+}
+
+
+def _secret_key(instance: Path) -> str:
+    """A random key kept in the instance folder, created on first start."""
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(__name__, instance_path=instance_path or os.environ.get("FLASK_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        try:
+            from dotenv import load_dotenv
+
+            load_dotenv(HERE / ".env")
+        except ImportError:  # pragma: no cover - python-dotenv is in requirements.txt
+            pass
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+    else:
+        app.config.from_mapping(test_config)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+
+    # Start-up fails here, with a message naming file and field, on a broken
+    # catalog or a missing Google setting: never at the first request.
+    catalog = load_catalog(app.config["CATALOG_DIR"])
+    state = StateDB(instance / "app.sqlite3")
+    app.extensions["catalog"] = catalog
+    app.extensions["state"] = state
+    app.extensions["users"] = UserStore(state)
+    app.extensions["store"] = open_store(app.config, instance, catalog)
+
+    csrf = CSRFProtect(app)
+    # The entry form checks its own CSRF token (FlaskForm), so that an expired
+    # token re-renders the clerk's typed values instead of a bare 400.
+    csrf.exempt("entry.entry_form")
+    login = LoginManager(app)
+    login.login_view = "auth.login"
+    login.login_message = "Autentificați-vă pentru a continua."
+    login.session_protection = "basic"
+    login.user_loader(app.extensions["users"].load)
+
+    import auth
+    import data
+    import entry
+    import errors
+    import report_views
+
+    for module in (auth, entry, data, report_views):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)
+
+    import cli
+
+    cli.init_app(app)
+    return app
+
+
+if __name__ == "__main__":
+    import cli
+
+    cli.main()

@@ -1,0 +1,192 @@
+"""Command line: ``flask --app app catalog|users|demo|sheets ...`` and ``python app.py``."""
+from __future__ import annotations
+
+import secrets
+import sys
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from werkzeug.datastructures import MultiDict
+
+from forms import CatalogError, load_catalog
+from users import ROLES, UserError
+
+catalog_cli = AppGroup("catalog", help="Check the catalog of activities.")
+users_cli = AppGroup("users", help="Manage users (stored in the instance folder).")
+
+DEMO_USERS = [  # username, role, offices
+    ("presa1", "clerk", ("presa",)), ("presa2", "clerk", ("presa",)),
+    ("consiliere1", "clerk", ("consiliere",)), ("consiliere2", "clerk", ("consiliere",)),
+    ("sef", "supervisor", ()),
+]
+
+
+@catalog_cli.command("check", with_appcontext=False)
+@click.option("--dir", "folder", default=None, help="Catalog folder (default: FLASK_CATALOG_DIR or forms/).")
+def catalog_check(folder):
+    """Validate every office file; exit 1 naming the file and field on error.
+
+    Runs without building the app, so it works on the very catalog that
+    stops the app from starting."""
+    import os
+
+    from app import DEFAULTS
+
+    folder = folder or os.environ.get("FLASK_CATALOG_DIR") or DEFAULTS["CATALOG_DIR"]
+    try:
+        catalog = load_catalog(folder)
+    except CatalogError as exc:
+        click.echo(f"Catalog invalid: {exc}", err=True)
+        sys.exit(1)
+    for office in catalog.offices:
+        click.echo(f"{office.source}: {office.slug} — {office.title}: "
+                   f"{len(office.work_types)} lucrări specifice, {len(office.activities)} activități")
+    click.echo("Catalog valid.")
+
+
+def _users():
+    return current_app.extensions["users"]
+
+
+@users_cli.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--service", "services", multiple=True, help="Office slug (repeat for several).")
+@click.password_option("--password", prompt="Parola", confirmation_prompt="Confirmați parola")
+def users_add(username, role, services, password):
+    """Add a user; the password is asked twice (or read from stdin)."""
+    try:
+        user = _users().add(username, password, role, services, current_app.extensions["catalog"].slugs)
+    except UserError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"Added {user.username} ({user.role}{': ' + ', '.join(user.offices) if user.offices else ''}).")
+
+
+@users_cli.command("list")
+def users_list():
+    for u in _users().all():
+        click.echo(f"{u.username}\t{u.role}\t{','.join(u.offices) or '-'}\t{'disabled' if u.disabled else 'active'}")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.password_option("--password", prompt="Parola nouă", confirmation_prompt="Confirmați parola")
+def users_set_password(username, password):
+    try:
+        _users().set_password(username, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"Password of {username} changed; their sessions are closed.")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def users_disable(username):
+    try:
+        _users().set_disabled(username, True)
+    except UserError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"{username} disabled; their sessions are closed.")
+
+
+def ensure_admin(app) -> str | None:
+    """On a fresh instance, create ``admin`` with a one-time random password
+    and return it; ``None`` when users exist already."""
+    users = app.extensions["users"]
+    if users.count():
+        return None
+    password = secrets.token_urlsafe(12)
+    users.add("admin", password, "admin")
+    return password
+
+
+def load_demo(app, today=None) -> list[tuple[str, str | None]]:
+    """Load the seed week into the current week; create the demo accounts.
+
+    Returns [(username, password or None if it existed)]. Idempotent: rows
+    have stable ids, so loading twice replaces, never duplicates.
+    """
+    import demo
+    from access import today as bucharest_today
+    from forms.entry import form_class, rows_from_form
+    from reports.periods import working_days
+
+    catalog = app.extensions["catalog"]
+    store = app.extensions["store"]
+    users = app.extensions["users"]
+    accounts = []
+    for username, role, offices in DEMO_USERS:
+        offices = tuple(s for s in offices if s in catalog.slugs)
+        if role == "clerk" and not offices:
+            continue
+        if users.get(username):
+            accounts.append((username, None))
+            continue
+        password = secrets.token_urlsafe(9)
+        users.add(username, password, role, offices)
+        accounts.append((username, password))
+    with app.test_request_context():
+        today = today or bucharest_today()
+        monday = today - timedelta(days=today.weekday())
+        days = [d for d in working_days(monday, monday + timedelta(days=4)) if d <= today] or [monday]
+        figures = demo.seed_figures()
+        for office in catalog.offices:
+            clerks = [u for u, role, offices in DEMO_USERS if office.slug in offices]
+            if not clerks or office.slug not in figures:
+                continue
+            Form = form_class(office)
+            for (day, clerk), data in demo.day_forms(office, days, clerks, figures[office.slug]).items():
+                form = Form(formdata=MultiDict(data), meta={"csrf": False})
+                if not form.validate():
+                    raise click.ClickException(f"demo figures invalid for {office.slug}: {form.errors}")
+                store.save_day(office.slug, day, clerk, rows_from_form(form, office, day, clerk))
+    return accounts
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Load the seed document's week into the current week, with demo accounts."""
+    for username, password in load_demo(current_app):
+        click.echo(f"  {username}: {password}" if password else f"  {username}: (exists, password unchanged)")
+    click.echo("Demo loaded: open the weekly report.")
+
+
+def init_app(app):
+    app.cli.add_command(catalog_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+    try:
+        from sheets.cli import sheets_cli
+    except ImportError:  # the Google backend's commands
+        return
+    app.cli.add_command(sheets_cli)
+
+
+def main(argv=None):
+    """``python app.py [--demo] [--host H] [--port P]``: start the app."""
+    import argparse
+
+    from app import create_app
+
+    parser = argparse.ArgumentParser(description="Start the weekly activity reporting app.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--demo", action="store_true", help="load the seed week and demo accounts")
+    args = parser.parse_args(argv)
+    try:
+        app = create_app()
+    except CatalogError as exc:
+        sys.exit(f"Catalog invalid: {exc}")
+    password = ensure_admin(app)
+    if password:
+        print(f"\nFirst start: created user 'admin' with password: {password}\n"
+              "Change it after signing in (Utilizatori) or with: flask --app app users set-password admin\n")
+    if args.demo:
+        print("Demo accounts (clerks of Presă and Consiliere, and a supervisor):")
+        for username, pw in load_demo(app):
+            print(f"  {username}: {pw}" if pw else f"  {username}: (exists, password unchanged)")
+    print(f"Open http://{args.host}:{args.port}/")
+    app.run(host=args.host, port=args.port)

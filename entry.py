@@ -1,0 +1,114 @@
+"""Clerks' pages: the home page and the daily entry form of an office."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from access import catalog, office_for, store, today
+from forms.entry import form_class, form_data_from_rows, rows_from_form
+from reports.periods import format_day_short as day_label
+from reports.periods import format_weekday_date, working_days
+
+
+def format_date(day: date) -> str:
+    return format_weekday_date(day, year=True)
+
+bp = Blueprint("entry", __name__)
+
+
+def parse_day(raw: str | None) -> date:
+    """``YYYY-MM-DD`` (default today); malformed or future dates get a 400."""
+    if not raw:
+        return today()
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        abort(400, description=f"Data „{raw}” nu este validă. Folosiți forma AAAA-LL-ZZ, de exemplu {today().isoformat()}.")
+    if day > today():
+        abort(400, description=f"Nu puteți completa o zi din viitor ({format_date(day)}).")
+    if day.year < 2000:
+        abort(400, description="Data este prea veche.")
+    return day
+
+
+def week_days(day: date, rows, clerk: str) -> list[dict]:
+    """The strip of the week's days (Mon–Fri, plus the weekend day shown)."""
+    monday = day - timedelta(days=day.weekday())
+    working = set(working_days(monday, monday + timedelta(days=6)))
+    strip = []
+    for i in range(7):
+        d = monday + timedelta(days=i)
+        clerks = sorted({r.clerk for r in rows if r.day == d})
+        if i >= 5 and d != day and not clerks:
+            continue
+        strip.append({
+            "day": d, "label": day_label(d), "current": d == day, "future": d > today(),
+            "working": d in working, "mine": clerk.lower() in {c.lower() for c in clerks}, "clerks": clerks,
+        })
+    return strip
+
+
+@bp.route("/")
+@login_required
+def home():
+    offices = current_user.visible_offices(catalog())
+    now = today()
+    monday = now - timedelta(days=now.weekday())
+    result = store().read([o.slug for o in offices], monday, monday + timedelta(days=6)) if offices else None
+    cards = []
+    for office in offices:
+        rows = [r for r in result.rows if r.office == office.slug]
+        days = [d for d in week_days(now, rows, current_user.username) if d["working"] and not d["future"]]
+        cards.append({"office": office, "days": days,
+                      "today_done": any(d["mine"] for d in days if d["day"] == now),
+                      "missing": [d for d in days if not d["mine"]]})
+    return render_template("home.html", cards=cards, today=now, today_label=format_date(now),
+                           is_working_day=now in working_days(now, now))
+
+
+@bp.route("/entry/<slug>", methods=["GET", "POST"])
+@login_required
+def entry_form(slug):
+    office = office_for(slug)
+    day = parse_day(request.args.get("date"))
+    clerk = current_user.username
+    monday = day - timedelta(days=day.weekday())
+    week_rows = store().read([slug], monday, monday + timedelta(days=6)).rows
+    mine = [r for r in week_rows if r.day == day and r.clerk.lower() == clerk.lower()]
+    Form = form_class(office)
+    status = 200
+    if request.method == "POST":
+        form = Form()
+        if form.validate_on_submit():
+            rows = rows_from_form(form, office, day, clerk)
+            if not rows and not mine:
+                form.form_errors.append("Nu ați completat nicio valoare; nu s-a salvat nimic.")
+                status = 400
+            else:
+                store().save_day(slug, day, clerk, rows)
+                pending = getattr(store(), "is_async", False)
+                flash(
+                    f"Salvat: {len(rows)} {'rând' if len(rows) == 1 else 'rânduri'} pentru {format_date(day)}"
+                    + ("; se sincronizează cu foaia de calcul." if pending else "."),
+                    "success",
+                )
+                return redirect(url_for("entry.entry_form", slug=slug, date=day.isoformat()))
+        else:
+            status = 400
+            csrf = getattr(form, "csrf_token", None)
+            if csrf is not None and csrf.errors:
+                csrf.errors = []
+                form.form_errors.append(
+                    "Formularul a expirat. Valorile introduse sunt păstrate: apăsați din nou „Salvează”."
+                )
+            if any(f.errors for f in form if f.name != "csrf_token"):
+                form.form_errors.append("Nu s-a salvat nimic: corectați valorile marcate mai jos.")
+    else:
+        form = Form(data=form_data_from_rows(office, mine))
+    return render_template(
+        "entry.html", office=office, form=form, day=day, day_label=format_date(day),
+        strip=week_days(day, week_rows, clerk), filled=bool(mine),
+        prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1) if day < today() else None,
+    ), status

@@ -1,0 +1,57 @@
+"""Managers' pages: the weekly report (or any period) in HTML and XLSX."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user, login_required
+
+from access import catalog, office_for, store, today
+from reports.model import build_report
+from reports.periods import PeriodError, parse_period
+from reports.xlsx import build_xlsx
+
+bp = Blueprint("report", __name__)
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _report():
+    """(report, rows, service) for the request's period and offices."""
+    try:
+        period = parse_period(request.args, today())
+    except PeriodError as exc:
+        abort(400, description=str(exc))
+    service = (request.args.get("service") or "").strip()
+    if service:
+        slugs = [office_for(service).slug]
+    else:
+        slugs = [o.slug for o in current_user.visible_offices(catalog())]
+        if not slugs:
+            abort(403, description="Contul dumneavoastră nu aparține niciunui serviciu.")
+    result = store().read(slugs, period.start, period.end, fresh=request.args.get("refresh") == "1")
+    report = build_report(
+        catalog(), result.rows, period, offices=slugs, today=today(), read_at=result.read_at,
+        stale=result.stale, pending=result.pending, problems=len(result.problems),
+    )
+    return report, result.rows, service
+
+
+@bp.route("/report")
+@login_required
+def view():
+    report, _, service = _report()
+    extra = {"service": service} if service else {}
+    return render_template("report.html", report=report, extra=extra, service=service,
+                           offices=current_user.visible_offices(catalog()))
+
+
+@bp.route("/report.xlsx")
+@login_required
+def xlsx():
+    report, rows, service = _report()
+    name = ("raport-saptamanal-" if report.period.kind == "week" else "raport-") + report.period.slug
+    if service:
+        name += f"-{service}"
+    return Response(
+        build_xlsx(report, rows, catalog()), mimetype=XLSX_MIME,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', "Cache-Control": "no-store"},
+    )

@@ -1,0 +1,24 @@
+"""Storage of entry rows: one Protocol, two backends (local SQLite, Google Sheets)."""
+from .base import Problem, ReadResult, Row, RowNotFound, Store, StoreError, row_id_for
+
+__all__ = ["ConfigError", "open_store", "Problem", "ReadResult", "Row", "RowNotFound", "Store", "StoreError", "row_id_for"]
+
+
+class ConfigError(Exception):
+    """A storage setting is missing or unusable; raised at start-up."""
+
+
+def open_store(config, instance_path, catalog):
+    """The store named by ``SHEETS_BACKEND``: ``local`` (default) or ``google``."""
+    from pathlib import Path
+
+    backend = (config.get("SHEETS_BACKEND") or "local").strip().lower()
+    if backend == "local":
+        from .local import LocalStore
+
+        return LocalStore(Path(instance_path) / "entries.sqlite3")
+    if backend == "google":
+        from .google import open_google_store
+
+        return open_google_store(config, Path(instance_path), catalog)
+    raise ConfigError(f"FLASK_SHEETS_BACKEND={backend!r}: expected 'local' or 'google'.")

@@ -1,0 +1,105 @@
+"""The storage interface: entry rows in a long layout, and the Store Protocol.
+
+Both backends (``local``: SQLite in the instance folder, ``google``: one
+worksheet per office in a Google Spreadsheet) store the same rows and pass
+the same contract tests (tests/test_store_contract.py).
+
+One row = one (date, office, activity, part, clerk) with its counts. ``part``
+is the channel of a breakdown activity (e.g. "telefonice") and "" otherwise;
+a breakdown part's number sits in the activity's one counter column. A daily
+activity done that day is a row with ``lucrari == 1``.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Iterable, Protocol, Sequence, runtime_checkable
+
+_NS = uuid.UUID("6f1c1d52-7f55-4d35-9d0b-3a4f1b0c9e21")
+
+
+def row_id_for(office: str, day: date, activity: str, part: str, clerk: str) -> str:
+    """The stable id of a row: the same cell of the same day's form always
+    maps to the same id, which makes a re-submitted day an upsert and lets the
+    Google outbox detect rows that already arrived (idempotency key)."""
+    key = "|".join((office, day.isoformat(), activity, part, clerk.lower()))
+    return uuid.uuid5(_NS, key).hex[:16]
+
+
+@dataclass(frozen=True)
+class Row:
+    office: str
+    day: date
+    activity: str
+    clerk: str
+    lucrari: int | None = None
+    documente: int | None = None
+    part: str = ""
+    note: str = ""
+    entered_at: str = ""  # ISO timestamp of the clerk's save
+    changed_by: str = ""  # last supervisor who corrected it
+    changed_at: str = ""
+    row_id: str = ""
+
+    def __post_init__(self):
+        if not self.row_id:
+            object.__setattr__(
+                self, "row_id", row_id_for(self.office, self.day, self.activity, self.part, self.clerk)
+            )
+
+    def with_changes(self, **changes) -> "Row":
+        return replace(self, **changes)
+
+    @property
+    def values(self) -> tuple:
+        """What a clerk typed: compared to tell whether a save changed a row."""
+        return (self.lucrari, self.documente, self.note)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A cell a person typed that cannot be read as data; left out of reports."""
+
+    office: str
+    worksheet: str
+    cell: str  # A1 notation, e.g. "F12"
+    value: str
+    message: str  # Romanian, for the supervisors' "Probleme în date" page
+    url: str = ""
+
+
+@dataclass
+class ReadResult:
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    read_at: datetime | None = None  # when the figures were read from the store
+    stale: bool = False  # True when the store was unreachable and a cached read is served
+    pending: int = 0  # submissions saved locally, not yet delivered to the store
+
+
+class StoreError(Exception):
+    """The store could not do what was asked (e.g. Google unreachable for an edit)."""
+
+
+class RowNotFound(StoreError):
+    pass
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the app needs from a place that keeps rows."""
+
+    def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
+        """Replace ``clerk``'s rows of ``office`` on ``day`` with ``rows``."""
+
+    def read(self, offices: Iterable[str], start: date, end: date, *, fresh: bool = False) -> ReadResult:
+        """Rows of ``offices`` dated ``start``..``end`` inclusive; ``fresh``
+        bypasses any cache."""
+
+    def update_row(self, office: str, row_id: str, changes: dict, by: str) -> tuple[Row, Row]:
+        """Correct ``lucrari``/``documente``/``note`` of one row (supervisors);
+        returns the row (before, after)."""
+
+    def delete_row(self, office: str, row_id: str, by: str) -> Row:
+        """Delete one row (supervisors); returns what was deleted."""

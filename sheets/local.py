@@ -1,0 +1,144 @@
+"""The embedded store: rows in an SQLite file in the instance folder.
+
+Same behaviour as the Google backend (tests/test_store_contract.py runs on
+both). WAL lets reports read while a clerk saves; every read-modify-write
+runs in ``BEGIN IMMEDIATE`` so two saves of the same day serialise.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .base import ReadResult, Row, RowNotFound
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rows (
+    row_id     TEXT PRIMARY KEY,
+    office     TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    activity   TEXT NOT NULL,
+    part       TEXT NOT NULL DEFAULT '',
+    clerk      TEXT NOT NULL,
+    lucrari    INTEGER,
+    documente  INTEGER,
+    note       TEXT NOT NULL DEFAULT '',
+    entered_at TEXT NOT NULL,
+    changed_by TEXT NOT NULL DEFAULT '',
+    changed_at TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS rows_office_day ON rows (office, day);
+"""
+_COLUMNS = ("row_id", "office", "day", "activity", "part", "clerk", "lucrari", "documente",
+            "note", "entered_at", "changed_by", "changed_at")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _row(record: sqlite3.Row) -> Row:
+    values = dict(record)
+    values["day"] = date.fromisoformat(values["day"])
+    return Row(**values)
+
+
+class LocalStore:
+    """Rows in ``path`` (an SQLite database, created on first use)."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        with self._connect() as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self):
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        con.row_factory = sqlite3.Row
+        con.execute("PRAGMA busy_timeout=30000")
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def _write(self):
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    # -- Store protocol ---------------------------------------------------
+
+    def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
+        stamp = now_iso()
+        with self._write() as con:
+            old = {
+                r["row_id"]: _row(r)
+                for r in con.execute(
+                    "SELECT * FROM rows WHERE office=? AND day=? AND clerk=?",
+                    (office, day.isoformat(), clerk),
+                )
+            }
+            keep = {r.row_id for r in rows}
+            gone = [rid for rid in old if rid not in keep]
+            con.executemany("DELETE FROM rows WHERE row_id=?", [(rid,) for rid in gone])
+            for row in rows:
+                before = old.get(row.row_id)
+                if before is not None and before.values == row.values:
+                    continue  # unchanged: keeps its time stamps
+                row = row.with_changes(entered_at=row.entered_at or stamp, changed_by="", changed_at="")
+                con.execute(
+                    f"INSERT OR REPLACE INTO rows ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                    self._params(row),
+                )
+
+    def read(self, offices: Iterable[str], start: date, end: date, *, fresh: bool = False) -> ReadResult:
+        offices = list(offices)
+        marks = ", ".join("?" * len(offices))
+        with self._connect() as con:
+            records = con.execute(
+                f"SELECT * FROM rows WHERE office IN ({marks}) AND day BETWEEN ? AND ? "
+                "ORDER BY day, office, clerk, rowid",
+                (*offices, start.isoformat(), end.isoformat()),
+            ).fetchall()
+        return ReadResult(rows=[_row(r) for r in records], read_at=datetime.now(timezone.utc))
+
+    def update_row(self, office: str, row_id: str, changes: dict, by: str) -> tuple[Row, Row]:
+        allowed = {k: v for k, v in changes.items() if k in ("lucrari", "documente", "note")}
+        with self._write() as con:
+            record = con.execute("SELECT * FROM rows WHERE row_id=? AND office=?", (row_id, office)).fetchone()
+            if record is None:
+                raise RowNotFound(row_id)
+            before = _row(record)
+            row = before.with_changes(**allowed, changed_by=by, changed_at=now_iso())
+            con.execute(
+                "UPDATE rows SET lucrari=?, documente=?, note=?, changed_by=?, changed_at=? WHERE row_id=?",
+                (row.lucrari, row.documente, row.note, row.changed_by, row.changed_at, row_id),
+            )
+        return before, row
+
+    def delete_row(self, office: str, row_id: str, by: str) -> Row:
+        with self._write() as con:
+            record = con.execute("SELECT * FROM rows WHERE row_id=? AND office=?", (row_id, office)).fetchone()
+            if record is None:
+                raise RowNotFound(row_id)
+            con.execute("DELETE FROM rows WHERE row_id=?", (row_id,))
+        return _row(record)
+
+    # -- helpers ----------------------------------------------------------
+
+    @staticmethod
+    def _params(row: Row) -> tuple:
+        return tuple(row.day.isoformat() if c == "day" else getattr(row, c) for c in _COLUMNS)
+
+    def count(self) -> int:
+        with self._connect() as con:
+            return con.execute("SELECT COUNT(*) FROM rows").fetchone()[0]

@@ -1,0 +1,89 @@
+"""Shared fixtures: an app on a temporary instance folder, users of every role,
+and a signed-in client per role."""
+from __future__ import annotations
+
+import re
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "parola-de-test-1"
+
+#: name -> (role, offices). "clerk" is a clerk of Presă, "other" of Consiliere.
+ACCOUNTS = {
+    "clerk": ("clerk", ("presa",)),
+    "clerk2": ("clerk", ("presa",)),
+    "other": ("clerk", ("consiliere",)),
+    "supervisor": ("supervisor", ()),
+    "admin": ("admin", ()),
+    "disabled": ("clerk", ("presa",)),
+}
+
+
+_TEMPLATE: dict[str, Path] = {}
+
+
+def _users_template() -> Path:
+    """A state database with ACCOUNTS, built once per run (password hashing
+    is slow on purpose) and copied into every test's instance folder."""
+    if "db" not in _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="users-template-"))
+        app = create_app({"TESTING": True, "SECRET_KEY": "x"}, instance_path=str(folder))
+        users = app.extensions["users"]
+        for name, (role, offices) in ACCOUNTS.items():
+            users.add(name, PASSWORD, role, offices)
+        users.set_disabled("disabled")
+        _TEMPLATE["db"] = folder / "app.sqlite3"
+    return _TEMPLATE["db"]
+
+
+def make_app(tmp_path, **config):
+    settings = {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
+    settings.update(config)
+    instance = tmp_path / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    template = _users_template()
+    with sqlite3.connect(template) as src, sqlite3.connect(instance / "app.sqlite3") as dst:
+        src.backup(dst)
+    return create_app(settings, instance_path=str(instance))
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(tmp_path)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, username, password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def as_user(app):
+    """as_user("clerk") -> a test client signed in as that account."""
+
+    def make(username):
+        c = app.test_client()
+        if username is not None:
+            response = login(c, username)
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return c
+
+    return make
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in page"
+    return match.group(1)

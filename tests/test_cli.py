@@ -1,0 +1,87 @@
+"""The command line: users, demo and the first start."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from tests.conftest import ROOT
+
+
+def test_users_commands(app):
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["users", "add", "maria", "--role", "clerk", "--service", "presa", "--service", "consiliere"],
+                      input="parola-maria-1\nparola-maria-1\n")
+    assert r.exit_code == 0, r.output
+    assert r.output.endswith("Added maria (clerk: presa, consiliere).\n")
+    r = runner.invoke(args=["users", "add", "maria2", "--role", "clerk", "--service", "nuexista"],
+                      input="parola-maria-1\nparola-maria-1\n")
+    assert r.exit_code == 1 and "Serviciu necunoscut: nuexista." in r.output
+    r = runner.invoke(args=["users", "add", "scurt", "--role", "admin"], input="scurta\nscurta\n")
+    assert r.exit_code == 1 and "Parola trebuie să aibă cel puțin 10 caractere." in r.output
+    r = runner.invoke(args=["users", "add", "nepereche", "--role", "admin"], input="parola-lunga-1\nalta-parola-2\n"
+                      "parola-lunga-1\nparola-lunga-1\n")
+    assert r.exit_code == 0 and "Added nepereche (admin)." in r.output
+    r = runner.invoke(args=["users", "set-password", "maria"], input="parola-noua-22\nparola-noua-22\n")
+    assert r.exit_code == 0
+    assert app.extensions["users"].authenticate("maria", "parola-noua-22") is not None
+    assert runner.invoke(args=["users", "disable", "maria"]).exit_code == 0
+    r = runner.invoke(args=["users", "list"])
+    lines = r.output.splitlines()
+    assert "maria\tclerk\tpresa,consiliere\tdisabled" in lines
+    assert "nepereche\tadmin\t-\tactive" in lines
+    assert runner.invoke(args=["users", "disable", "nimeni"]).exit_code == 1
+
+
+def test_demo_is_idempotent_and_reproduces_the_week(app):
+    from datetime import date
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert [line.split(":")[0].strip() for line in first.output.splitlines()[:5]] == [
+        "presa1", "presa2", "consiliere1", "consiliere2", "sef"]
+    store = app.extensions["store"]
+    from access import today
+    from datetime import timedelta
+
+    monday = today() - timedelta(days=today().weekday())
+    rows = store.read(["presa", "consiliere"], monday, monday + timedelta(days=6), fresh=True).rows
+    second = runner.invoke(args=["demo"])
+    assert "presa1: (exists, password unchanged)" in second.output
+    again = store.read(["presa", "consiliere"], monday, monday + timedelta(days=6), fresh=True).rows
+    assert sorted(r.row_id for r in again) == sorted(r.row_id for r in rows)
+    totals = {}
+    for r in again:
+        key = (r.office, r.activity, r.part)
+        totals[key] = tuple(a + (b or 0) for a, b in zip(totals.get(key, (0, 0)), (r.lucrari, r.documente)))
+    assert totals[("presa", "solicitari-presa", "telefonice")] == (73, 0)
+    assert totals[("consiliere", "brp-petenti", "")] == (3030, 1510)
+    assert {r.clerk for r in again if r.office == "presa"} <= {"presa1", "presa2"}
+
+
+def test_first_start_prints_an_admin_password(tmp_path):
+    env = dict(os.environ, FLASK_INSTANCE_PATH=str(tmp_path / "instance"))
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", "0"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if line.startswith("Open http"):
+                break
+        text = "".join(lines)
+        assert "First start: created user 'admin' with password: " in text
+        password = text.split("with password: ")[1].split()[0]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    from app import create_app
+
+    app = create_app({"TESTING": True}, instance_path=str(tmp_path / "instance"))
+    assert app.extensions["users"].authenticate("admin", password).role == "admin"

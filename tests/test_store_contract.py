@@ -1,0 +1,158 @@
+"""The store contract: every backend behind sheets.Store behaves the same.
+
+Each test runs once per backend (``store`` is parametrized; see
+tests/stores.py for how each backend is built).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sheets import ReadResult, Row, RowNotFound, Store
+from tests.stores import BACKENDS, make_store
+
+D1, D2, D3 = date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path):
+    with make_store(request.param, tmp_path) as s:
+        yield s
+
+
+def table(result: ReadResult):
+    return sorted(
+        (r.office, r.day.isoformat(), r.activity, r.part, r.clerk, r.lucrari, r.documente, r.note)
+        for r in result.rows
+    )
+
+
+def read_all(store, start=D1, end=D3):
+    return store.read(["presa", "consiliere"], start, end, fresh=True)
+
+
+def test_is_a_store(store):
+    assert isinstance(store, Store)
+
+
+def test_empty_read(store):
+    result = read_all(store)
+    assert (result.rows, result.problems, result.stale) == ([], [], False)
+    assert result.read_at is not None
+
+
+def test_save_and_read_back(store):
+    store.save_day("presa", D1, "ana", [
+        Row("presa", D1, "l544-studiere", "ana", lucrari=3),
+        Row("presa", D1, "comunicate-site", "ana", lucrari=2, documente=2),
+        Row("presa", D1, "solicitari-presa", "ana", lucrari=10, part="telefonice"),
+        Row("presa", D1, "monitorizare-presa", "ana", lucrari=1),
+    ])
+    store.save_day("consiliere", D2, "dan", [Row("consiliere", D2, "centrala-telefonica", "dan", lucrari=540)])
+    assert table(read_all(store)) == [
+        ("consiliere", "2026-11-24", "centrala-telefonica", "", "dan", 540, None, ""),
+        ("presa", "2026-11-23", "comunicate-site", "", "ana", 2, 2, ""),
+        ("presa", "2026-11-23", "l544-studiere", "", "ana", 3, None, ""),
+        ("presa", "2026-11-23", "monitorizare-presa", "", "ana", 1, None, ""),
+        ("presa", "2026-11-23", "solicitari-presa", "telefonice", "ana", 10, None, ""),
+    ]
+    rows = read_all(store).rows
+    assert all(r.entered_at for r in rows)
+    assert len({r.row_id for r in rows}) == 5
+
+
+def test_read_filters_offices_and_dates(store):
+    for day in (D1, D2, D3):
+        store.save_day("presa", day, "ana", [Row("presa", day, "adrese-email", "ana", lucrari=day.day)])
+    store.save_day("consiliere", D2, "dan", [Row("consiliere", D2, "posta-faxuri", "dan", lucrari=1, documente=1)])
+    result = store.read(["presa"], D2, D3, fresh=True)
+    assert table(result) == [
+        ("presa", "2026-11-24", "adrese-email", "", "ana", 24, None, ""),
+        ("presa", "2026-11-25", "adrese-email", "", "ana", 25, None, ""),
+    ]
+
+
+def test_saving_a_day_again_replaces_it(store):
+    store.save_day("presa", D1, "ana", [
+        Row("presa", D1, "l544-studiere", "ana", lucrari=3),
+        Row("presa", D1, "adrese-email", "ana", lucrari=7),
+    ])
+    store.save_day("presa", D1, "ana", [
+        Row("presa", D1, "l544-studiere", "ana", lucrari=5),
+        Row("presa", D1, "fise-post", "ana", documente=2),
+    ])
+    assert table(read_all(store)) == [
+        ("presa", "2026-11-23", "fise-post", "", "ana", None, 2, ""),
+        ("presa", "2026-11-23", "l544-studiere", "", "ana", 5, None, ""),
+    ]
+
+
+def test_clerks_keep_their_own_rows(store):
+    store.save_day("presa", D1, "ana", [Row("presa", D1, "l544-studiere", "ana", lucrari=3)])
+    store.save_day("presa", D1, "ion", [Row("presa", D1, "l544-studiere", "ion", lucrari=4)])
+    store.save_day("presa", D1, "ana", [Row("presa", D1, "l544-studiere", "ana", lucrari=6)])
+    assert table(read_all(store)) == [
+        ("presa", "2026-11-23", "l544-studiere", "", "ana", 6, None, ""),
+        ("presa", "2026-11-23", "l544-studiere", "", "ion", 4, None, ""),
+    ]
+
+
+def test_saving_nothing_clears_the_day(store):
+    store.save_day("presa", D1, "ana", [Row("presa", D1, "l544-studiere", "ana", lucrari=3)])
+    store.save_day("presa", D2, "ana", [Row("presa", D2, "l544-studiere", "ana", lucrari=1)])
+    store.save_day("presa", D1, "ana", [])
+    assert table(read_all(store)) == [("presa", "2026-11-24", "l544-studiere", "", "ana", 1, None, "")]
+
+
+def test_update_row(store):
+    store.save_day("presa", D1, "ana", [Row("presa", D1, "comunicate-site", "ana", lucrari=2, documente=2)])
+    row = read_all(store).rows[0]
+    before, after = store.update_row("presa", row.row_id, {"lucrari": 4, "documente": None, "note": "=1+1"}, "sef")
+    assert (before.lucrari, before.documente, before.note) == (2, 2, "")
+    assert (after.lucrari, after.documente, after.note, after.changed_by) == (4, None, "=1+1", "sef")
+    assert table(read_all(store)) == [("presa", "2026-11-23", "comunicate-site", "", "ana", 4, None, "=1+1")]
+    [stored] = read_all(store).rows
+    assert (stored.row_id, stored.changed_by) == (row.row_id, "sef") and stored.changed_at
+
+
+def test_delete_row(store):
+    store.save_day("presa", D1, "ana", [
+        Row("presa", D1, "l544-studiere", "ana", lucrari=3),
+        Row("presa", D1, "adrese-email", "ana", lucrari=7),
+    ])
+    target = next(r for r in read_all(store).rows if r.activity == "adrese-email")
+    deleted = store.delete_row("presa", target.row_id, "sef")
+    assert (deleted.activity, deleted.lucrari) == ("adrese-email", 7)
+    assert table(read_all(store)) == [("presa", "2026-11-23", "l544-studiere", "", "ana", 3, None, "")]
+
+
+def test_unknown_row(store):
+    with pytest.raises(RowNotFound):
+        store.update_row("presa", "nosuchrow", {"lucrari": 1}, "sef")
+    with pytest.raises(RowNotFound):
+        store.delete_row("presa", "nosuchrow", "sef")
+
+
+def test_row_of_another_office_is_not_found(store):
+    store.save_day("presa", D1, "ana", [Row("presa", D1, "l544-studiere", "ana", lucrari=3)])
+    row = read_all(store).rows[0]
+    with pytest.raises(RowNotFound):
+        store.update_row("consiliere", row.row_id, {"lucrari": 1}, "sef")
+
+
+def test_text_is_stored_as_text(store):
+    hostile = ["=IMPORTXML(\"http://x\";\"//a\")", "+1", "-1", "@x", "\tTab", "<script>alert(1)</script>"]
+    store.save_day("presa", D1, "ana", [Row("presa", D1, "l544-studiere", "ana", lucrari=1)])
+    row = read_all(store).rows[0]
+    for text in hostile:
+        store.update_row("presa", row.row_id, {"note": text}, "sef")
+        assert read_all(store).rows[0].note == text
+
+
+def test_saving_unchanged_rows_keeps_their_time_stamp(store):
+    rows = [Row("presa", D1, "l544-studiere", "ana", lucrari=3)]
+    store.save_day("presa", D1, "ana", rows)
+    first = read_all(store).rows[0].entered_at
+    store.save_day("presa", D1, "ana", rows)
+    assert read_all(store).rows[0].entered_at == first
