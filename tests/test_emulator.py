@@ -6,7 +6,6 @@ EmulatorServer through sheets.http.EmulatorSession.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -860,6 +859,34 @@ def test_emulator_session_rewrites_and_timeouts():
     t.request("GET", "http://x", timeout=7)
     assert seen == [(1, 2), (1, 2), 7]
     assert Timed().default_timeout == (5, 20)
+
+
+def test_timeout_mixin_on_a_real_authorized_session(emu, server):
+    from google.auth.credentials import AnonymousCredentials
+    from google.auth.transport.requests import AuthorizedSession
+
+    class TimeoutAuthorizedSession(DefaultTimeoutMixin, AuthorizedSession):
+        pass
+
+    emu.create_spreadsheet(SSID)
+    session = TimeoutAuthorizedSession(AnonymousCredentials(), timeout=(2, 0.1))
+    url = server.url + "/v4/spreadsheets/" + SSID
+    assert session.request("GET", url, timeout=None).json()["spreadsheetId"] == SSID
+    emu.inject(("slow", 0.3))
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        session.request(method="GET", url=url, timeout=None)  # gspread's call shape
+    session.close()
+
+
+def test_columns_major_dimension_and_echo(emu, sh, session):
+    r = raw(session, "PUT", SSID + "/values/Sheet1!B2",
+            params={"valueInputOption": "USER_ENTERED", "includeValuesInResponse": "true",
+                    "responseValueRenderOption": "UNFORMATTED_VALUE"},
+            json={"majorDimension": "COLUMNS", "values": [["1", "2"], ["x"]]})
+    assert r.json() == {
+        "spreadsheetId": SSID, "updatedRange": "Sheet1!B2:C3", "updatedRows": 2, "updatedColumns": 2,
+        "updatedCells": 3,
+        "updatedData": {"range": "Sheet1!B2:C3", "majorDimension": "ROWS", "values": [[1, "x"], [2]]}}
 
 
 def test_emulator_session_from_env(monkeypatch):

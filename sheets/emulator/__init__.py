@@ -16,6 +16,36 @@ Stand-alone (a browser test, a dev server)::
     python -m sheets.emulator --port 8089 --spreadsheet MY_ID
     # -> SHEETS_EMULATOR_HOST=127.0.0.1:8089
 
+Counting: ``SheetsEmulator.counts()`` -> ``{"read", "write", "failed",
+"endpoints": {name: n}}``.  Endpoint names: reads ``spreadsheets.get``,
+``values.get``, ``values.batchGet``; writes ``spreadsheets.batchUpdate``,
+``values.update``, ``values.append``, ``values.clear``, ``values.batchUpdate``,
+``values.batchClear``; anything else is ``unknown`` (answered 404).  Every API
+request that reaches the emulator is counted, including those answered with an
+injected fault or a quota 429; ``failed`` counts error answers and dropped
+connections.  Control calls and hand edits are never counted.  The quota
+window (sliding 60 s, per read/write) holds admitted requests, including ones
+then answered with an injected fault, but not the ones the quota rejected.
+
+Faults (``inject(fault, times=1, endpoint=None)``, ``storm(fault, seconds)``):
+"429" / "500" / "503" answer Google's error envelope; ("slow", s) sleeps s
+seconds before handling (the request is still applied, even if the client
+timed out); "drop_after_write" applies the request then closes the TCP
+connection without a byte; "drop_before_write" closes it without applying.
+``endpoint`` is an endpoint name, "read", "write" or None (= any request; for
+the two drop faults None means any *write*).
+
+Deliberate limits: formulas are stored, never evaluated (rendered "#NAME?"
+except with valueRenderOption=FORMULA); USER_ENTERED parses plain numbers,
+TRUE/FALSE, "=" formulas, a leading apostrophe and ISO dates/datetimes only
+(no currencies, percents, thousands separators or locale formats); number
+display is "automatic" only; table detection for values.append follows the
+documented behaviour plus a "current region" heuristic; named ranges,
+protected ranges, merges, filters, data validation, conditional formats and
+notes' API are not modelled (their batchUpdate requests are accepted as
+no-ops and recorded in ``ignored_requests``); Drive API calls (open by title,
+create, share, export) are not emulated.
+
 Modules: ``a1`` (A1 notation), ``values`` (RAW / USER_ENTERED parsing and
 rendering), ``model`` (sheets, cells, field masks, error envelope), ``api``
 (the REST endpoints), ``state`` (SheetsEmulator: counters, quota, faults,
