@@ -1,0 +1,1 @@
+"""Weekly report: periods, the report model, its XLSX export."""

@@ -1,0 +1,373 @@
+"""The weekly report as plain data: what the document's tables show for a
+period, computed from entry rows. Pure: no I/O, no Flask, no clock.
+
+Shape (rendered the same way by ``templates/report_table.html`` and
+``reports/xlsx.py``)::
+
+    Report
+      .period, .title, .headers, .offices, .read_at, .as_of_text, notices...
+      OfficeReport (one per office, catalog order)
+        .slug, .title, .groups, .completeness, .orphans
+        Group (one per work type; .span = its number of lines)
+          .title, .lines
+          Line (one per activity; one table row)
+            .activity_id, .text, .kind, .cells
+            Cell (one per counter column, in COUNTERS order)
+              .text ("12", "", "Zilnic", "3 zile", "- 73 discuții telefonice\\n- 1 scrisă")
+              .value (the int for plain counts, else None)
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Iterable, Sequence
+
+from forms.catalog import COUNTERS, Activity, Catalog, Office
+from sheets.base import Row
+
+from .periods import (
+    Period,
+    days_phrase,
+    count_phrase,
+    format_datetime,
+    format_day_short,
+    format_weekday_date,
+    is_working_day,
+    working_days,
+)
+
+INSTITUTION = "Primăria Sectorului 3"
+WORK_TYPE_HEADER = "Lucrări specifice"
+ACTIVITY_HEADER = "Activități"
+HEADERS: tuple[str, ...] = (WORK_TYPE_HEADER, ACTIVITY_HEADER, *COUNTERS.values())
+DAILY_ALL = "Zilnic"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One count cell. ``text`` is what the document shows; ``value`` is the
+    number for plain counts (XLSX numeric cell), None for words, breakdowns
+    and blanks."""
+
+    text: str = ""
+    value: int | None = None
+    applies: bool = False
+
+    @property
+    def is_number(self) -> bool:
+        return self.value is not None
+
+    @property
+    def is_blank(self) -> bool:
+        return self.text == ""
+
+    @property
+    def lines(self) -> list[str]:
+        """The text split at line breaks (breakdown cells have several)."""
+        return self.text.split("\n") if self.text else []
+
+
+BLANK = Cell()
+
+
+@dataclass(frozen=True)
+class Line:
+    """One table row: an activity and its count cells."""
+
+    activity_id: str
+    text: str  # full activity text, as the document prints it
+    label: str  # short label (forms)
+    kind: str
+    cells: tuple[Cell, ...]  # in COUNTERS order
+
+    @property
+    def cell_by_counter(self) -> dict[str, Cell]:
+        return dict(zip(COUNTERS, self.cells))
+
+
+@dataclass(frozen=True)
+class Group:
+    """A work type ("Lucrări specifice") and its activities' lines."""
+
+    title: str
+    lines: tuple[Line, ...]
+
+    @property
+    def span(self) -> int:
+        """Rows the work-type cell spans (rowspan / vertical merge)."""
+        return len(self.lines)
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """Who entered rows on one day of the period."""
+
+    day: date
+    clerks: tuple[str, ...]  # sorted, case-insensitively
+    working: bool = True  # False for a weekend day or holiday (shown only with entries)
+
+    @property
+    def has_entries(self) -> bool:
+        return bool(self.clerks)
+
+    @property
+    def label(self) -> str:
+        """"luni, 23 noiembrie" """
+        return format_weekday_date(self.day)
+
+    @property
+    def short_label(self) -> str:
+        """"lun. 23 nov." """
+        return format_day_short(self.day)
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Entry coverage of one office: every working day of the period up to
+    ``today``, plus any other day of the period that has entries (weekend,
+    holiday, a day entered in advance), in date order. Only working days up
+    to today can be missing."""
+
+    days: tuple[DayStatus, ...]
+    elapsed: int = 0  # working days of the period up to today
+    upcoming: int = 0  # working days of the period after today
+
+    @property
+    def missing(self) -> tuple[DayStatus, ...]:
+        return tuple(d for d in self.days if not d.has_entries)
+
+    @property
+    def entered(self) -> tuple[DayStatus, ...]:
+        return tuple(d for d in self.days if d.has_entries)
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def summary(self) -> str:
+        """One Romanian sentence about the days without entries."""
+        if self.elapsed == 0:
+            if self.upcoming:
+                return "Perioada nu a început încă."
+            return "Perioada nu are zile lucrătoare."
+        if not self.missing:
+            return "Toate zilele lucrătoare de până azi au înregistrări."
+        days = ", ".join(d.short_label for d in self.missing)
+        text = f"Zile lucrătoare fără înregistrări ({len(self.missing)} din {self.elapsed}): {days}"
+        return text if text.endswith(".") else text + "."
+
+
+@dataclass(frozen=True)
+class OfficeReport:
+    slug: str
+    title: str
+    groups: tuple[Group, ...]
+    completeness: Completeness
+    orphans: int = 0  # rows of this office left out: activity/part not in the catalog
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return tuple(line for g in self.groups for line in g.lines)
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    today: date
+    offices: tuple[OfficeReport, ...]
+    working_days: tuple[date, ...]  # all working days of the period
+    read_at: datetime | None = None
+    stale: bool = False
+    pending: int = 0
+    problems: int = 0
+    orphans: int = 0  # rows left out of the tables (activity/part not in the catalog)
+    orphan_keys: tuple[str, ...] = ()  # "office/activity" or "office/activity/part", sorted
+    headers: tuple[str, ...] = HEADERS
+    institution: str = INSTITUTION
+
+    @property
+    def title(self) -> str:
+        return self.period.title
+
+    @property
+    def counter_titles(self) -> tuple[str, ...]:
+        return tuple(COUNTERS.values())
+
+    @property
+    def as_of_text(self) -> str:
+        """"Date la zi: 27 noiembrie 2026, 16:42" (empty without read_at)."""
+        return f"Date la zi: {format_datetime(self.read_at)}" if self.read_at else ""
+
+    @property
+    def is_over(self) -> bool:
+        return self.today > self.period.end
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """Romanian sentences for a banner above the tables (no links)."""
+        out = []
+        if self.stale:
+            out.append(
+                "Datele nu au putut fi citite acum din foaia de calcul; "
+                "se afișează ultima citire reușită."
+            )
+        if self.pending == 1:
+            out.append(
+                "O înregistrare salvată local nu a ajuns încă în foaia de calcul "
+                "și poate lipsi din raport."
+            )
+        elif self.pending:
+            out.append(
+                f"{count_phrase(self.pending, '', 'înregistrări')} salvate local nu au ajuns "
+                "încă în foaia de calcul și pot lipsi din raport."
+            )
+        if self.problems == 1:
+            out.append("O celulă din foile de calcul nu a putut fi citită și nu este inclusă în raport.")
+        elif self.problems:
+            out.append(
+                f"{count_phrase(self.problems, '', 'celule')} din foile de calcul nu au putut "
+                "fi citite și nu sunt incluse în raport."
+            )
+        if self.orphans == 1:
+            out.append(
+                "O înregistrare se referă la o activitate care nu mai este în catalog "
+                "și nu apare în tabel."
+            )
+        elif self.orphans:
+            out.append(
+                f"{count_phrase(self.orphans, '', 'înregistrări')} se referă la activități care "
+                "nu mai sunt în catalog și nu apar în tabel."
+            )
+        return tuple(out)
+
+
+# -- building -----------------------------------------------------------------------
+
+
+def _count_cell(total: int) -> Cell:
+    return Cell(str(total), total, True)
+
+
+def _daily_text(done_days: set[date], elapsed: Sequence[date]) -> str:
+    if elapsed and all(d in done_days for d in elapsed):
+        return DAILY_ALL
+    return days_phrase(len(done_days))
+
+
+def _line(activity: Activity, rows: list[Row], elapsed: Sequence[date]) -> Line:
+    if activity.kind == "daily":
+        done = {r.day for r in rows if r.lucrari}
+        word = _daily_text(done, elapsed)
+        cells = tuple(Cell(word, None, True) if c in activity.counters else BLANK for c in COUNTERS)
+    elif activity.kind == "breakdown":
+        (counter,) = activity.counters
+        totals = {p.key: 0 for p in activity.parts}
+        for r in rows:
+            totals[r.part] += getattr(r, counter) or 0
+        text = "\n".join(p.phrase(totals[p.key]) for p in activity.parts)
+        cells = tuple(Cell(text, None, True) if c == counter else BLANK for c in COUNTERS)
+    else:
+        cells = tuple(
+            _count_cell(sum(getattr(r, c) or 0 for r in rows)) if c in activity.counters else BLANK
+            for c in COUNTERS
+        )
+    return Line(activity.id, activity.text, activity.label, activity.kind, cells)
+
+
+def _belongs(activity: Activity | None, part: str) -> bool:
+    if activity is None:
+        return False
+    if activity.kind == "breakdown":
+        return any(p.key == part for p in activity.parts)
+    return part == ""
+
+
+def _clerk_key(name: str) -> tuple[str, str]:
+    return (name.casefold(), name)
+
+
+def _office_report(
+    office: Office, rows: list[Row], elapsed: Sequence[date], upcoming: int
+) -> tuple[OfficeReport, list[str]]:
+    by_activity: dict[str, list[Row]] = defaultdict(list)
+    orphan_keys: list[str] = []
+    clerks_by_day: dict[date, set[str]] = defaultdict(set)
+    for r in rows:
+        if r.clerk:
+            clerks_by_day[r.day].add(r.clerk)
+        activity = office.activity(r.activity)
+        if _belongs(activity, r.part):
+            by_activity[r.activity].append(r)
+        else:
+            key = "/".join(x for x in (office.slug, r.activity, r.part) if x)
+            orphan_keys.append(key)
+    groups = tuple(
+        Group(wt.title, tuple(_line(a, by_activity.get(a.id, []), elapsed) for a in wt.activities))
+        for wt in office.work_types
+    )
+    # Every working day up to today, plus any other day that has entries
+    # (a Saturday, a holiday, a day entered in advance).
+    shown = sorted(set(elapsed) | set(clerks_by_day))
+    days = tuple(
+        DayStatus(d, tuple(sorted(clerks_by_day.get(d, ()), key=_clerk_key)), is_working_day(d))
+        for d in shown
+    )
+    report = OfficeReport(
+        office.slug, office.title, groups, Completeness(days, len(elapsed), upcoming), orphans=len(orphan_keys)
+    )
+    return report, orphan_keys
+
+
+def build_report(
+    catalog: Catalog,
+    rows: Iterable[Row],
+    period: Period,
+    *,
+    offices: Iterable[str] | None = None,
+    today: date,
+    read_at: datetime | None = None,
+    stale: bool = False,
+    pending: int = 0,
+    problems: int = 0,
+) -> Report:
+    """The report of ``period`` from ``rows``.
+
+    ``offices``: slugs to include (shown in catalog order; unknown slugs are
+    ignored); None means every office of the catalog. Rows dated outside the
+    period or of other offices are ignored. Rows whose activity (or part) is
+    not in the catalog are left out of the tables and counted in
+    ``Report.orphans``. Values typed in a counter column that does not apply
+    to the activity are ignored (the forms do not offer them).
+    """
+    wanted = set(catalog.slugs if offices is None else offices)
+    chosen = [o for o in catalog.offices if o.slug in wanted]
+    slugs = {o.slug for o in chosen}
+    by_office: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        if r.office in slugs and period.start <= r.day <= period.end:
+            by_office[r.office].append(r)
+
+    all_working = working_days(period.start, period.end)
+    elapsed = [d for d in all_working if d <= today]
+    upcoming = len(all_working) - len(elapsed)
+
+    office_reports = []
+    orphan_keys: list[str] = []
+    for office in chosen:
+        rep, keys = _office_report(office, by_office.get(office.slug, []), elapsed, upcoming)
+        office_reports.append(rep)
+        orphan_keys.extend(keys)
+    return Report(
+        period=period,
+        today=today,
+        offices=tuple(office_reports),
+        working_days=tuple(all_working),
+        read_at=read_at,
+        stale=stale,
+        pending=pending,
+        problems=problems,
+        orphans=len(orphan_keys),
+        orphan_keys=tuple(sorted(set(orphan_keys))),
+    )

@@ -1,0 +1,327 @@
+"""Report periods (an ISO week or a date range), working days and Romanian
+date formatting. Pure: no I/O, no clock (``today`` is always a parameter).
+
+A *week* period covers the whole ISO week, Monday to Sunday, so that figures
+entered on a Saturday are still counted; its title shows Monday–Friday, as
+the office's document does. A *range* period covers exactly the dates asked.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Mapping
+from zoneinfo import ZoneInfo
+
+import holidays
+
+TIMEZONE = ZoneInfo("Europe/Bucharest")
+MAX_RANGE_DAYS = 366
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+MONTHS = (
+    "ianuarie", "februarie", "martie", "aprilie", "mai", "iunie",
+    "iulie", "august", "septembrie", "octombrie", "noiembrie", "decembrie",
+)
+MONTHS_SHORT = (
+    "ian.", "feb.", "mar.", "apr.", "mai", "iun.",
+    "iul.", "aug.", "sept.", "oct.", "nov.", "dec.",
+)
+WEEKDAYS = ("luni", "marți", "miercuri", "joi", "vineri", "sâmbătă", "duminică")
+WEEKDAYS_SHORT = ("lun.", "mar.", "mie.", "joi", "vin.", "sâm.", "dum.")
+
+
+class PeriodError(ValueError):
+    """A period asked for in the URL cannot be used; the message is Romanian
+    and meant for the user."""
+
+
+# -- Romanian wording ---------------------------------------------------------
+
+
+def count_phrase(n: int, singular: str, plural: str) -> str:
+    """"1 zi", "3 zile", "20 de zile", "101 zile", "120 de zile".
+
+    Romanian puts "de" between a number and its noun when the number's last
+    two digits are 00 (except for 0 itself) or 20..99."""
+    if n == 1:
+        return f"1 {singular}"
+    rest = abs(n) % 100
+    de = "de " if (rest >= 20 or (rest == 0 and n != 0)) else ""
+    return f"{n} {de}{plural}"
+
+
+def days_phrase(n: int) -> str:
+    return count_phrase(n, "zi", "zile")
+
+
+def format_date(d: date) -> str:
+    """27 noiembrie 2026"""
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def format_day_month(d: date) -> str:
+    """27 noiembrie"""
+    return f"{d.day} {MONTHS[d.month - 1]}"
+
+
+def format_weekday_date(d: date, *, year: bool = False) -> str:
+    """"vineri, 27 noiembrie" (or "vineri, 27 noiembrie 2026" with year)."""
+    return f"{WEEKDAYS[d.weekday()]}, {format_date(d) if year else format_day_month(d)}"
+
+
+def format_day_short(d: date) -> str:
+    """Short label for a week strip: "lun. 23 nov."."""
+    return f"{WEEKDAYS_SHORT[d.weekday()]} {d.day} {MONTHS_SHORT[d.month - 1]}"
+
+
+def weekday_name(d: date) -> str:
+    return WEEKDAYS[d.weekday()]
+
+
+def month_name(month: int) -> str:
+    return MONTHS[month - 1]
+
+
+def to_local(dt: datetime) -> datetime:
+    """An aware datetime converted to Bucharest time; a naive one is taken to
+    be Bucharest time already and returned unchanged."""
+    return dt.astimezone(TIMEZONE) if dt.tzinfo is not None else dt
+
+
+def format_datetime(dt: datetime) -> str:
+    """"27 noiembrie 2026, 16:42" in Bucharest time (see ``to_local``)."""
+    dt = to_local(dt)
+    return f"{format_date(dt.date())}, {dt:%H:%M}"
+
+
+def format_span(start: date, end: date) -> str:
+    """"23–27 noiembrie 2026", "29 septembrie – 3 octombrie 2025",
+    "29 decembrie 2025 – 2 ianuarie 2026", "5 noiembrie 2026"."""
+    if start == end:
+        return format_date(start)
+    if start.year != end.year:
+        return f"{format_date(start)} – {format_date(end)}"
+    if start.month != end.month:
+        return f"{format_day_month(start)} – {format_date(end)}"
+    return f"{start.day}–{format_date(end)}"
+
+
+# -- working days ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("RO", years=year).keys())
+
+
+def is_holiday(d: date) -> bool:
+    return d in _holidays(d.year)
+
+
+def is_working_day(d: date) -> bool:
+    return d.weekday() < 5 and not is_holiday(d)
+
+
+def working_days(start: date, end: date) -> list[date]:
+    """Monday–Friday dates of ``start``..``end`` (inclusive) that are not
+    Romanian public holidays (including Orthodox Good Friday, Easter Monday,
+    Pentecost Monday, 1 June, 15 August, 30 November, 1 December, ...)."""
+    days = []
+    d = start
+    while d <= end:
+        if is_working_day(d):
+            days.append(d)
+        d += timedelta(days=1)
+    return days
+
+
+# -- periods --------------------------------------------------------------------
+
+
+def iso_weeks_in_year(year: int) -> int:
+    """52 or 53: 28 December always falls in the year's last ISO week."""
+    return date(year, 12, 28).isocalendar().week
+
+
+def _last_day_of_month(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    kind: str = "range"  # "week" or "range"
+
+    # constructors
+
+    @classmethod
+    def iso_week(cls, year: int, week: int) -> "Period":
+        monday = date.fromisocalendar(year, week, 1)
+        return cls(monday, monday + timedelta(days=6), "week")
+
+    @classmethod
+    def week_of(cls, day: date) -> "Period":
+        iso = day.isocalendar()
+        return cls.iso_week(iso.year, iso.week)
+
+    @classmethod
+    def between(cls, start: date, end: date) -> "Period":
+        return cls(start, end, "range")
+
+    # derived values
+
+    @property
+    def days(self) -> int:
+        """Number of calendar days covered."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def is_calendar_month(self) -> bool:
+        return self.start.day == 1 and self.end == _last_day_of_month(self.start)
+
+    @property
+    def slug(self) -> str:
+        """"2026-W48" or "2026-11-01-2026-11-30" (for file names)."""
+        if self.kind == "week":
+            iso = self.start.isocalendar()
+            return f"{iso.year}-W{iso.week:02d}"
+        return f"{self.start.isoformat()}-{self.end.isoformat()}"
+
+    @property
+    def shown_start(self) -> date:
+        return self.start
+
+    @property
+    def shown_end(self) -> date:
+        """The last date shown in the title: the Friday for a week."""
+        return self.start + timedelta(days=4) if self.kind == "week" else self.end
+
+    @property
+    def title(self) -> str:
+        """"Săptămâna 23–27 noiembrie 2026" / "Perioada 1–30 noiembrie 2026"."""
+        word = "Săptămâna" if self.kind == "week" else "Perioada"
+        return f"{word} {format_span(self.shown_start, self.shown_end)}"
+
+    @property
+    def working_days(self) -> list[date]:
+        return working_days(self.start, self.end)
+
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.days)]
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    # navigation
+
+    def prev(self) -> "Period":
+        """The previous ISO week for a week. For a range: the previous
+        calendar month when the range is exactly one calendar month, otherwise
+        the range of the same length that ends the day before ``start``."""
+        if self.kind == "week":
+            return Period.week_of(self.start - timedelta(days=7))
+        if self.is_calendar_month:
+            end = self.start - timedelta(days=1)
+            return Period.between(end.replace(day=1), end)
+        return Period.between(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def next(self) -> "Period":
+        """The next ISO week for a week. For a range: the next calendar month
+        when the range is exactly one calendar month, otherwise the range of
+        the same length that starts the day after ``end``."""
+        if self.kind == "week":
+            return Period.week_of(self.start + timedelta(days=7))
+        if self.is_calendar_month:
+            start = self.end + timedelta(days=1)
+            return Period.between(start, _last_day_of_month(start))
+        return Period.between(self.end + timedelta(days=1), self.end + timedelta(days=self.days))
+
+    def query(self) -> dict[str, str]:
+        """URL parameters that ``parse_period`` turns back into this period."""
+        if self.kind == "week":
+            return {"week": self.slug}
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+# -- parsing ----------------------------------------------------------------------
+
+_WEEK_RE = re.compile(r"^(\d{4})-[Ww](\d{1,2})$")
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _arg(args: Mapping[str, str], key: str) -> str:
+    value = args.get(key)
+    return (value or "").strip()
+
+
+def _parse_week(raw: str) -> Period:
+    m = _WEEK_RE.match(raw)
+    if not m:
+        raise PeriodError(
+            f"Săptămâna „{raw}” nu este scrisă corect. Folosiți forma AAAA-Wss "
+            f"(anul, litera W și numărul săptămânii), de ex. 2026-W48."
+        )
+    year, week = int(m.group(1)), int(m.group(2))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise PeriodError(
+            f"Săptămâna „{raw}” nu poate fi afișată: anul trebuie să fie între {MIN_YEAR} și {MAX_YEAR}."
+        )
+    weeks = iso_weeks_in_year(year)
+    if not 1 <= week <= weeks:
+        raise PeriodError(
+            f"Săptămâna „{raw}” nu există: anul {year} are {weeks} de săptămâni "
+            f"({year}-W01 … {year}-W{weeks})."
+        )
+    return Period.iso_week(year, week)
+
+
+def _parse_date(raw: str, which: str) -> date:
+    m = _DATE_RE.match(raw)
+    example = "Folosiți forma AAAA-LL-ZZ, de ex. 2026-11-23."
+    if not m:
+        raise PeriodError(f"Data de {which} „{raw}” nu este scrisă corect. {example}")
+    try:
+        d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise PeriodError(f"Data de {which} „{raw}” nu există în calendar. {example}") from None
+    if not MIN_YEAR <= d.year <= MAX_YEAR:
+        raise PeriodError(
+            f"Data de {which} „{raw}” nu poate fi folosită: anul trebuie să fie între {MIN_YEAR} și {MAX_YEAR}."
+        )
+    return d
+
+
+def parse_period(args: Mapping[str, str], today: date) -> Period:
+    """The period asked for by URL parameters: ``week=2026-W48`` (an ISO
+    week), or ``from=2026-11-01&to=2026-11-30`` (inclusive dates), by default
+    the ISO week of ``today``. Empty parameters count as absent. Raises
+    ``PeriodError`` with a Romanian message for the user."""
+    week, start, end = _arg(args, "week"), _arg(args, "from"), _arg(args, "to")
+    if week and (start or end):
+        raise PeriodError(
+            "Alegeți fie o săptămână, fie o perioadă (de la o dată până la alta), nu amândouă."
+        )
+    if week:
+        return _parse_week(week)
+    if not start and not end:
+        return Period.week_of(today)
+    if not start:
+        raise PeriodError("Lipsește data de început a perioadei: completați ambele date, „de la” și „până la”.")
+    if not end:
+        raise PeriodError("Lipsește data de sfârșit a perioadei: completați ambele date, „de la” și „până la”.")
+    first, last = _parse_date(start, "început"), _parse_date(end, "sfârșit")
+    if first > last:
+        raise PeriodError(
+            f"Data de început ({format_date(first)}) este după data de sfârșit ({format_date(last)})."
+        )
+    days = (last - first).days + 1
+    if days > MAX_RANGE_DAYS:
+        raise PeriodError(
+            f"Perioada aleasă are {days_phrase(days)}; un raport poate cuprinde cel mult "
+            f"{days_phrase(MAX_RANGE_DAYS)}. Alegeți o perioadă mai scurtă."
+        )
+    return Period.between(first, last)
