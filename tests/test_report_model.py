@@ -9,7 +9,7 @@ import jinja2
 from forms.catalog import Activity, Catalog, Office, Part, WorkType, load_catalog
 from reports.model import HEADERS, Cell, build_report
 from reports.periods import Period
-from reports.sample import seed_rows
+from tests.seed import seed_rows
 from sheets.base import Row
 
 ROOT = Path(__file__).parents[1]
@@ -105,7 +105,7 @@ DOCUMENT = {
                 "Petițiile transmise de cetățeni prin intermediul aplicației City Care "
                 "sunt făcute vizibile pe Harta de Sesizări după ce sunt citite și "
                 "moderate (datele cu caracter personal sunt blurate conform GDPR). Pentru"
-                " rezolvarea sesizărilor din categoria “Altele” sunt necesari următorii "
+                " rezolvarea sesizărilor din categoria „Altele” sunt necesari următorii "
                 "pași: în cazul în care petiția intră în aria de competență a Primăriei "
                 "Sectorului 3, aceasta este transmisă prin Infocet către structura "
                 "competentă; dacă petiția nu vizează Primăria Sectorului 3 atunci aceasta"

@@ -13,7 +13,7 @@ import pytest
 from forms.catalog import load_catalog
 from reports.model import build_report
 from reports.periods import Period
-from reports.sample import seed_rows
+from tests.seed import seed_rows
 from reports.xlsx import DATE_HEADERS, build_xlsx
 from sheets.base import Row
 
