@@ -6,10 +6,10 @@ office worksheets are not here: they live in the store (``sheets/``).
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+
+from sheets.sqlite import SQLiteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -40,33 +40,9 @@ CREATE INDEX IF NOT EXISTS login_attempts_key ON login_attempts (key, at);
 """
 
 
-class StateDB:
+class StateDB(SQLiteFile):
     def __init__(self, path: str | Path):
-        self.path = str(path)
-        with self.connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(SCHEMA)
-
-    @contextmanager
-    def connect(self):
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.row_factory = sqlite3.Row
-        con.execute("PRAGMA busy_timeout=30000")
-        try:
-            yield con
-        finally:
-            con.close()
-
-    @contextmanager
-    def transaction(self):
-        with self.connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+        super().__init__(path, SCHEMA)
 
     # -- audit: who changed what in the supervisors' table -------------------
 

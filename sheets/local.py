@@ -7,12 +7,12 @@ runs in ``BEGIN IMMEDIATE`` so two saves of the same day serialise.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from .base import ReadResult, Row, RowNotFound
+from .sqlite import SQLiteFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS rows (
@@ -49,31 +49,8 @@ class LocalStore:
     """Rows in ``path`` (an SQLite database, created on first use)."""
 
     def __init__(self, path: str | Path):
-        self.path = str(path)
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self):
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.row_factory = sqlite3.Row
-        con.execute("PRAGMA busy_timeout=30000")
-        try:
-            yield con
-        finally:
-            con.close()
-
-    @contextmanager
-    def _write(self):
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+        self.db = SQLiteFile(path, _SCHEMA)
+        self._connect, self._write = self.db.connect, self.db.transaction
 
     # -- Store protocol ---------------------------------------------------
 
