@@ -63,22 +63,30 @@ def _throttle_keys(username: str) -> list[str]:
     return [f"user:{username.strip().lower()}", f"addr:{request.remote_addr or '-'}"]
 
 
-def _too_many_attempts(keys: list[str]) -> bool:
+def _reserve_attempt(keys: list[str]) -> list[int] | None:
+    """Count this sign-in attempt before the password is checked: None when a
+    key already has LOGIN_MAX_ATTEMPTS failures in the window, else the ids of
+    the attempt rows just recorded (a success removes them again).
+
+    Check and record happen in one ``BEGIN IMMEDIATE`` transaction, so
+    guesses sent at the same moment to several workers (processes sharing
+    the instance folder) see each other: at most LOGIN_MAX_ATTEMPTS passwords
+    are ever checked per window, however parallel the guessing."""
     cfg = current_app.config
-    since = time.time() - cfg["LOGIN_WINDOW_SECONDS"]
-    with state().connect() as con:
+    now = time.time()
+    since = now - cfg["LOGIN_WINDOW_SECONDS"]
+    with state().transaction() as con:
         for key in keys:
             n = con.execute("SELECT COUNT(*) FROM login_attempts WHERE key=? AND at>?", (key, since)).fetchone()[0]
             if n >= cfg["LOGIN_MAX_ATTEMPTS"]:
-                return True
-    return False
-
-
-def _record_failure(keys: list[str]) -> None:
-    now = time.time()
-    with state().transaction() as con:
+                return None
         con.execute("DELETE FROM login_attempts WHERE at<?", (now - 86400,))
-        con.executemany("INSERT INTO login_attempts (key, at) VALUES (?, ?)", [(k, now) for k in keys])
+        return [con.execute("INSERT INTO login_attempts (key, at) VALUES (?, ?)", (k, now)).lastrowid for k in keys]
+
+
+def _release_attempt(ids: list[int]) -> None:
+    with state().transaction() as con:
+        con.executemany("DELETE FROM login_attempts WHERE rowid=?", [(i,) for i in ids])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -88,17 +96,17 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        keys = _throttle_keys(form.username.data)
-        if _too_many_attempts(keys):
+        attempt = _reserve_attempt(_throttle_keys(form.username.data))
+        if attempt is None:
             form.form_errors.append("Prea multe încercări eșuate. Reîncercați peste 15 minute.")
             status = 429
         else:
             user = users().authenticate(form.username.data, form.password.data)
             if user is None:
-                _record_failure(keys)
                 form.form_errors.append("Utilizator sau parolă greșită.")
                 status = 401
             else:
+                _release_attempt(attempt)
                 login_user(user, remember=form.remember.data)
                 return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", form=form, first_run=users().count() == 0), status
