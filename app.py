@@ -32,7 +32,12 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,
+    # None = automatic: Secure when PREFERRED_URL_SCHEME is "https" (set it,
+    # with TRUSTED_PROXIES, when the app is served over HTTPS by a proxy).
+    "SESSION_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_SECURE": None,
+    "PREFERRED_URL_SCHEME": "http",
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front of the app (X-Forwarded-For/-Proto/-Host)
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_DURATION": 5 * 24 * 3600,
@@ -43,13 +48,42 @@ DEFAULTS = {
 
 
 def _secret_key(instance: Path) -> str:
-    """A random key kept in the instance folder, created on first start."""
+    """A random key kept in the instance folder, created on first start.
+
+    Several gunicorn workers may start at once on a fresh instance folder:
+    the key is written to a private temporary file and then hard-linked into
+    place, so the file is never seen empty and every worker ends up with the
+    one key that won."""
     path = instance / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
+        tmp = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process won: use its key
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_text().strip()
+
+
+def _https_settings(app: Flask) -> None:
+    """Cookies are Secure when the site is served over HTTPS; behind a reverse
+    proxy, ProxyFix makes the client's address (login throttle) and scheme
+    visible to the app."""
+    cfg = app.config
+    if cfg["SESSION_COOKIE_SECURE"] is None:
+        cfg["SESSION_COOKIE_SECURE"] = str(cfg.get("PREFERRED_URL_SCHEME", "")).lower() == "https"
+    if cfg["REMEMBER_COOKIE_SECURE"] is None:
+        cfg["REMEMBER_COOKIE_SECURE"] = bool(cfg["SESSION_COOKIE_SECURE"])
+    proxies = int(cfg.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -71,6 +105,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
+    _https_settings(app)
 
     # Start-up fails here, with a message naming file and field, on a broken
     # catalog or a missing Google setting: never at the first request.
