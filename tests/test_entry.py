@@ -176,7 +176,7 @@ def test_week_strip_marks_filled_days(as_user):
     days = [(d, label.strip()) for d, label in re.findall(r'<a href="/entry/presa\?date=(2026-11-2\d)"[^>]*>([^<]+)', strip)]
     assert days == [("2026-11-23", "lun. 23 nov."), ("2026-11-24", "mar. 24 nov."), ("2026-11-25", "mie. 25 nov."),
                     ("2026-11-26", "joi 26 nov."), ("2026-11-27", "vin. 27 nov.")]
-    assert strip.count('aria-label="completată"') == 1
+    assert strip.count('<span class="sr-only"> (completată)</span>') == 1
 
 
 def test_csrf_expired_keeps_typed_values(tmp_path):
