@@ -29,6 +29,9 @@ DEFAULTS = {
     "GOOGLE_CREDENTIALS_FILE": "",
     "SHEETS_CACHE_TTL": 30,
     "SHEETS_SYNC_INTERVAL": 5,
+    "SHEETS_TIMEOUT": [5, 20],
+    "SHEETS_BACKOFF_MAX": 32,
+    "SHEETS_MAX_ATTEMPTS": 10,
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -131,8 +134,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     import entry
     import errors
     import report_views
+    import sheets_views
 
-    for module in (auth, entry, data, report_views):
+    for module in (auth, entry, data, report_views, sheets_views):
         app.register_blueprint(module.bp)
     errors.init_app(app)
 

@@ -5,6 +5,8 @@ from flask import render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from sheets import StoreError
+
 TITLES = {
     400: "Cerere greșită",
     403: "Acces interzis",
@@ -13,6 +15,7 @@ TITLES = {
     413: "Cerere prea mare",
     429: "Prea multe încercări",
     500: "Eroare internă",
+    503: "Serviciu indisponibil",
 }
 MESSAGES = {
     400: "Cererea nu a putut fi înțeleasă.",
@@ -43,6 +46,11 @@ def init_app(app):
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return render_error(400, "Formularul a expirat sau nu este valid. Reîncărcați pagina și trimiteți din nou.")
+
+    @app.errorhandler(StoreError)
+    def store_error(exc):
+        app.logger.warning("Store unavailable: %s", exc)
+        return render_error(503, "Foaia de calcul Google nu răspunde acum. Încercați din nou peste un minut.")
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

@@ -1,0 +1,84 @@
+"""``flask --app app sheets init|sync|status``: the Google backend's commands."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+sheets_cli = AppGroup("sheets", help="Google Sheets backend: worksheets and the outbox.")
+
+
+def _google_store():
+    store = current_app.extensions["store"]
+    if not hasattr(store, "outbox"):
+        click.echo("SHEETS_BACKEND is 'local': rows are kept in the instance folder; "
+                   "there is no spreadsheet and no outbox.")
+        return None
+    return store
+
+
+def _when(epoch) -> str:
+    if not epoch:
+        return "-"
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
+
+
+@sheets_cli.command("init")
+def init_command():
+    """Create each office's worksheet (bold, frozen header) if missing; complete headers."""
+    from sheets import StoreError
+    from sheets.google import _Failure
+
+    store = _google_store()
+    if store is None:
+        return
+    try:
+        lines = store.init()
+    except (_Failure, StoreError) as exc:
+        click.echo(f"Google Sheets unreachable: {exc}", err=True)
+        sys.exit(1)
+    for line in lines:
+        click.echo(line)
+    click.echo(f"Spreadsheet {store.spreadsheet_id}: {len(lines)} worksheet(s) ready.")
+
+
+@sheets_cli.command("sync")
+@click.option("--max-seconds", type=float, default=60.0, show_default=True,
+              help="Give up waiting for backoffs after this long.")
+def sync_command(max_seconds):
+    """Deliver the outbox now; exit 1 if any operation failed."""
+    store = _google_store()
+    if store is None:
+        return
+    result = store.sync(max_seconds=max_seconds)
+    click.echo(f"delivered: {result['delivered']}, pending: {result['pending']}, failed: {result['failed']}")
+    if result["failed"]:
+        for op in store.ops(statuses=("failed",)):
+            click.echo(f"  failed #{op.id} {op.kind} {op.office} after {op.attempts} attempts: {op.last_error}")
+        click.echo("Retry them on the page Date > Sincronizare once the cause is fixed.", err=True)
+        sys.exit(1)
+
+
+@sheets_cli.command("status")
+def status_command():
+    """Outbox counts, the sender's lease and the known worksheets (no network call)."""
+    store = _google_store()
+    if store is None:
+        return
+    s = store.status()
+    c = s["counts"]
+    click.echo(f"spreadsheet: {s['spreadsheet_id']}" + (f" (emulator at {s['emulator']})" if s["emulator"] else ""))
+    click.echo(f"outbox: pending {c['pending']}, failed {c['failed']}, delivered {c['delivered']}, "
+               f"superseded {c['superseded']}, dropped {c['dropped']}")
+    if s["next_due"] is not None:
+        click.echo(f"next attempt: {_when(s['next_due'])}")
+    if s["lease"]:
+        click.echo(f"sender lease: {s['lease'][0]} until {_when(s['lease'][1])}")
+    for slug, (sheet_id, title) in sorted(s["worksheets"].items()):
+        click.echo(f"worksheet {slug}: '{title}' (sheetId {sheet_id}) {store.worksheet_url(slug)}")
+    for op in store.ops():
+        click.echo(f"  #{op.id} {op.status} {op.kind} {op.office} attempts {op.attempts}"
+                   + (f": {op.last_error}" if op.last_error else ""))

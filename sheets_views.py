@@ -1,0 +1,100 @@
+"""Supervisors' pages of the Google backend: problems in hand-typed cells, and
+the outbox (saves not yet confirmed by the spreadsheet)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from access import BUCHAREST, catalog, require_supervisor, store
+
+bp = Blueprint("sheets", __name__, url_prefix="/data")
+
+ALL_DATES = (date(2000, 1, 1), date(2099, 12, 31))
+KINDS = {"day": "Ziua unui funcționar", "update": "Corectare", "delete": "Ștergere"}
+STATUSES = {"pending": "în așteptare", "failed": "eșuată"}
+
+
+def _has_outbox() -> bool:
+    return getattr(store(), "is_async", False) and hasattr(store(), "outbox")
+
+
+def _when(epoch: float | None) -> str:
+    if not epoch:
+        return "—"
+    return datetime.fromtimestamp(epoch, timezone.utc).astimezone(BUCHAREST).strftime("%d.%m.%Y %H:%M:%S")
+
+
+@bp.route("/problems")
+@login_required
+def problems():
+    require_supervisor()
+    offices = catalog().offices
+    result = None
+    if _has_outbox():
+        result = store().read([o.slug for o in offices], *ALL_DATES, fresh=request.args.get("refresh") == "1")
+    titles = {o.slug: o.title for o in offices}
+    groups = []
+    if result is not None:
+        for office in offices:
+            items = [p for p in result.problems if p.office == office.slug]
+            if items:
+                groups.append({"title": office.title, "problems": items})
+    return render_template("sheets_problems.html", google=result is not None, groups=groups, result=result,
+                           titles=titles, read_at=_when(result.read_at.timestamp()) if result and result.read_at else "")
+
+
+@bp.route("/outbox")
+@login_required
+def outbox():
+    require_supervisor()
+    if not _has_outbox():
+        return render_template("sheets_outbox.html", google=False)
+    s = store()
+    titles = {o.slug: o.title for o in catalog().offices}
+    ops = []
+    for op in s.ops():
+        ops.append({
+            "id": op.id, "office": titles.get(op.office, op.office), "kind": KINDS.get(op.kind, op.kind),
+            "what": (f"{op.day.strftime('%d.%m.%Y')}, {op.clerk}, {len(op.rows)} rânduri" if op.kind == "day"
+                     else f"rândul {op.row_id}, de {op.by}"),
+            "status": op.status, "status_label": STATUSES.get(op.status, op.status), "attempts": op.attempts,
+            "next": _when(op.next_attempt) if op.status == "pending" else "—", "created": _when(op.created_at),
+            "error": op.last_error,
+        })
+    counts = s.outbox.counts()
+    return render_template("sheets_outbox.html", google=True, ops=ops, counts=counts,
+                           max_attempts=s.max_attempts)
+
+
+@bp.route("/outbox/sync", methods=["POST"])
+@login_required
+def outbox_sync():
+    require_supervisor()
+    if not _has_outbox():
+        flash("Datele sunt păstrate local: nu există nimic de sincronizat.", "success")
+        return redirect(url_for("sheets.outbox"))
+    result = store().sync(max_seconds=10)
+    message = f"Sincronizare: {result['delivered']} trimise, {result['pending']} în așteptare, {result['failed']} eșuate."
+    flash(message, "error" if result["failed"] or result["pending"] else "success")
+    return redirect(url_for("sheets.outbox"))
+
+
+@bp.route("/outbox/<int:op_id>/retry", methods=["POST"])
+@login_required
+def outbox_retry(op_id):
+    require_supervisor()
+    if not _has_outbox():
+        abort(404, description="Datele sunt păstrate local: nu există operațiuni în așteptare.")
+    s = store()
+    op = s.outbox.get(op_id)
+    if op is None:
+        abort(404, description="Operațiunea nu există.")
+    if not s.retry(op_id):
+        flash("Operațiunea nu este eșuată; nu a fost nevoie de reîncercare.", "error")
+        return redirect(url_for("sheets.outbox"))
+    delivered = s.deliver_now(op.office)
+    flash("Operațiunea a fost trimisă foii de calcul." if delivered
+          else "Operațiunea va fi reîncercată automat.", "success")
+    return redirect(url_for("sheets.outbox"))
