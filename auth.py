@@ -6,24 +6,24 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from access import catalog, require_admin, state, users
+from forms.base import TextForm
 from users import MIN_PASSWORD, ROLE_LABELS, UserError
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TextForm):
     username = StringField("Utilizator", validators=[DataRequired("Introduceți numele de utilizator.")])
     password = PasswordField("Parolă", validators=[DataRequired("Introduceți parola.")])
     remember = BooleanField("Ține-mă minte pe acest calculator (5 zile)")
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(TextForm):
     pass
 
 
@@ -36,16 +36,17 @@ _PASSWORD_RULES = [DataRequired("Introduceți parola."),
                    Length(min=MIN_PASSWORD, message=f"Parola trebuie să aibă cel puțin {MIN_PASSWORD} caractere.")]
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(TextForm):
     username = StringField("Utilizator", validators=[DataRequired("Introduceți numele de utilizator."),
                                                       Length(max=64, message="Cel mult 64 de caractere.")])
-    role = SelectField("Rol", choices=[(k, v) for k, v in ROLE_LABELS.items()])
-    offices = MultiCheckbox("Servicii (pentru funcționari)", choices=[])
+    # Choices are checked by UserStore.add, with Romanian messages.
+    role = SelectField("Rol", choices=[(k, v) for k, v in ROLE_LABELS.items()], validate_choice=False)
+    offices = MultiCheckbox("Servicii (pentru funcționari)", choices=[], validate_choice=False)
     password = PasswordField("Parolă", validators=_PASSWORD_RULES)
     confirm = PasswordField("Confirmați parola", validators=[EqualTo("password", "Parolele nu coincid.")])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(TextForm):
     password = PasswordField("Parolă nouă", validators=_PASSWORD_RULES)
 
 

@@ -5,11 +5,11 @@ from dataclasses import asdict
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from access import catalog, office_for, require_supervisor, state, store, today
+from forms.base import TextForm
 from forms.entry import parse_count
 from reports.periods import PeriodError, format_date, parse_period
 from sheets import RowNotFound, StoreError
@@ -17,7 +17,7 @@ from sheets import RowNotFound, StoreError
 bp = Blueprint("data", __name__, url_prefix="/data")
 
 
-class RowForm(FlaskForm):
+class RowForm(TextForm):
     lucrari = StringField("Nr. lucrări")
     documente = StringField("Nr. documente produse")
     note = TextAreaField("Observații", validators=[Length(max=500, message="Cel mult 500 de caractere.")])
@@ -29,7 +29,7 @@ class RowForm(FlaskForm):
         field.number = parse_count(field.data)
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(TextForm):
     pass
 
 

@@ -10,16 +10,18 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, StringField
 from wtforms.validators import ValidationError
 
 from sheets import Row
 
+from .base import TextForm
 from .catalog import COUNTERS, Activity, Office
 
 MAX_COUNT = 100_000
 _INT_RE = re.compile(r"^[0-9]+$")
+NOT_A_NUMBER = "Introduceți un număr întreg, fără zecimale sau alte semne (de ex. 12)."
+REPEATED = "Câmpul a fost trimis de mai multe ori, cu valori diferite; trimiteți formularul din nou."
 
 
 def parse_count(raw: str | None) -> int | None:
@@ -27,17 +29,21 @@ def parse_count(raw: str | None) -> int | None:
 
     Raises ValidationError with a Romanian message otherwise.
     """
-    text = (raw or "").strip()
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise ValidationError(NOT_A_NUMBER)
+    text = raw.strip()
     if not text:
         return None
     if text.startswith("-") and _INT_RE.match(text[1:].strip()):
         raise ValidationError("Numărul nu poate fi negativ.")
     if not _INT_RE.match(text):
-        raise ValidationError("Introduceți un număr întreg, fără zecimale sau alte semne (de ex. 12).")
-    value = int(text)
-    if value > MAX_COUNT:
+        raise ValidationError(NOT_A_NUMBER)
+    # Digits are counted before int(): past 4300 digits int() raises ValueError.
+    if len(text.lstrip("0")) > len(str(MAX_COUNT)) or int(text) > MAX_COUNT:
         raise ValidationError(f"Valoarea este prea mare: cel mult {MAX_COUNT:,}.".replace(",", " "))
-    return value
+    return int(text)
 
 
 class CountField(StringField):
@@ -47,6 +53,12 @@ class CountField(StringField):
         kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off", "size": 6})
         super().__init__(*args, **kwargs)
         self.number: int | None = None
+
+    def process_formdata(self, valuelist):
+        if len(valuelist) > 1 and any(v != valuelist[0] for v in valuelist[1:]):
+            self.data = valuelist[0]
+            raise ValueError(REPEATED)
+        super().process_formdata(valuelist)
 
     def pre_validate(self, form):
         self.number = parse_count(self.data)
@@ -96,7 +108,7 @@ def form_class(office: Office) -> type:
             else:
                 attrs[slot.name] = CountField(full_label)
         attrs["slots"] = slots(office)
-        _FORM_CLASSES[key] = type(f"EntryForm_{office.slug}", (FlaskForm,), attrs)
+        _FORM_CLASSES[key] = type(f"EntryForm_{office.slug}", (TextForm,), attrs)
     return _FORM_CLASSES[key]
 
 
