@@ -7,6 +7,7 @@ Flask-Login id so a password change or a disable ends every session.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -92,8 +93,11 @@ class UserStore:
 
     def add(self, username: str, password: str, role: str, offices=(), known_offices=None) -> User:
         username = username.strip()
-        if not username or len(username) > 64 or any(c.isspace() for c in username):
-            raise UserError("Numele de utilizator trebuie să aibă 1–64 de caractere, fără spații.")
+        if (not username or len(username) > 64 or any(c.isspace() for c in username)
+                or any(unicodedata.category(c).startswith("C") for c in username) or "/" in username):
+            # "/" would break the user's page addresses (/users/<name>/...).
+            raise UserError("Numele de utilizator trebuie să aibă 1–64 de caractere, fără spații, "
+                            "„/” sau caractere de control.")
         if role not in ROLES:
             raise UserError(f"Rol necunoscut: {role}. Roluri: {', '.join(ROLES)}.")
         offices = tuple(dict.fromkeys(offices))
