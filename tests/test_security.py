@@ -74,8 +74,9 @@ def snapshot(app):
 
 
 def _sample_url(rule: str, row_id: str) -> str:
-    return (rule.replace("<slug>", "presa").replace("<row_id>", row_id).replace("<username>", "clerk2")
-            .replace("<path:filename>", "app.css"))
+    url = (rule.replace("<slug>", "presa").replace("<row_id>", row_id).replace("<username>", "clerk2")
+           .replace("<path:filename>", "app.css"))
+    return re.sub(r"<int:[^>]+>", "1", re.sub(r"<(?!int:)[^>]+>", "x", url))  # routes added later
 
 
 #: A request each POST route would accept with a valid token, so that a
