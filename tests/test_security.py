@@ -522,3 +522,108 @@ def test_formula_like_texts_stay_text_in_the_xlsx(tmp_path):
              "=1+1", "+SUM(1)", "-1+2", "@SUM(A1)", "=2*3"]  # office, work type, label, text, part label
     assert [t for t in whole if t not in texts] == []
     assert any(v.startswith("- 16 =A1") for v in texts)  # the breakdown cell with the hostile plural
+
+
+# -- the Google backend: cells typed by hand, text written by the app ---------------
+
+SS = "1SecurityTestsSpreadsheet_abcdefghijklmn"
+
+
+@pytest.fixture
+def emulator():
+    from sheets.emulator import EmulatorServer
+
+    with EmulatorServer() as server:
+        server.emulator.create_spreadsheet(SS, title="Raportare activitate")
+        yield server
+
+
+def google_secure_app(tmp_path, server, monkeypatch, **config):
+    monkeypatch.setenv("SHEETS_EMULATOR_HOST", server.host)
+    return secure_app(tmp_path, SHEETS_BACKEND="google", GOOGLE_SPREADSHEET_ID=SS, SHEETS_SYNC_INTERVAL=0,
+                      SHEETS_TIMEOUT=[2, 5], **config)
+
+
+def test_cells_typed_into_the_sheet_render_inert(tmp_path, emulator, monkeypatch):
+    """A supervisor types hostile text straight into the worksheet: as a
+    clerk's name, a note, a count and a date. Every page showing them
+    escapes them."""
+    from access import today as bucharest_today
+    from reports.periods import is_working_day
+
+    emu = emulator.emulator
+    app = google_secure_app(tmp_path, emulator, monkeypatch)
+    store = app.extensions["store"]
+    now = bucharest_today()
+    day = now - timedelta(days=now.weekday())  # Monday of this week: on the home page too
+    week = f"{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}"
+    store.save_day("presa", day, "clerk", [Row("presa", day, "l544-studiere", "clerk", lucrari=2),
+                                          Row("presa", day, "adrese-email", "clerk", lucrari=1)])
+    assert store.sync()["delivered"] == 1
+    title = app.extensions["catalog"].office("presa").title
+    header = emu.get_values(title)[0]
+    col = {h: "ABCDEFGHIJKL"[i] for i, h in enumerate(header)}
+    emu.set_cell(title, f"{col['Funcționar']}2", SCRIPT)
+    emu.set_cell(title, f"{col['Observații']}2", IMG)
+    emu.set_cell(title, f"{col['Nr. lucrări']}3", "<b>5</b>")  # unreadable count: a problem
+    emu.set_cell(title, "A4", "x")
+    emu.set_cell(title, f"{col['Data']}4", "<img src=x onerror=alert(5)>")  # unreadable date: a problem
+    emu.set_cell(title, f"{col['Activitate (cod)']}4", "l544-studiere")
+    supervisor = sign_in(app, "supervisor")
+    pages = {
+        "data table": (supervisor.get(f"/data/presa?week={week}&refresh=1"), [SCRIPT, IMG]),
+        "report": (supervisor.get(f"/report?week={week}&refresh=1"), [SCRIPT]),
+        "problems": (supervisor.get("/data/problems?refresh=1"), ["<b>5</b>", "<img src=x onerror=alert(5)>"]),
+    }
+    if is_working_day(day):
+        pages["home"] = (supervisor.get("/"), [SCRIPT])
+    for what, (r, shown) in pages.items():
+        html = r.get_data(as_text=True)
+        assert r.status_code == 200, what
+        for marker in ("<script>alert", "<img src=x", "<b>5"):
+            assert marker not in html, (what, marker)
+        for text in shown:
+            assert _esc(text) in html, (what, text)
+
+
+def test_formula_like_texts_stay_text_in_the_google_sheet(tmp_path, emulator, monkeypatch):
+    """Catalog labels, user names and notes that look like formulas, written
+    by the app (first as an append, then as a rewrite after a correction):
+    every cell holds a string whose FORMULA rendering is the text itself."""
+    emu = emulator.emulator
+    app = google_secure_app(tmp_path, emulator, monkeypatch,
+                            CATALOG_DIR=str(hostile_catalog(tmp_path, _formula_label)))
+    store, users = app.extensions["store"], app.extensions["users"]
+    names = ["=1+2", "+40721000000", "-3", "@x"]
+    for name in names:
+        users.add(name, PASSWORD, "clerk", ("presa",))
+    for i, name in enumerate(names):
+        c = sign_in(app, name)
+        r = c.post(ENTRY, data={"l544-studiere__lucrari": str(i + 1), "solicitari-presa__telefonice": "2",
+                                "adrese-email__lucrari": "1", "csrf_token": page_token(c)})
+        assert r.status_code == 302
+    assert store.sync()["delivered"] == len(names)
+    rows = sorted(store.read(["presa"], DAY, DAY, fresh=True).rows, key=lambda r: (r.clerk, r.activity))
+    supervisor = sign_in(app, "supervisor")
+    notes = [*FORMULAS, "=IMPORTXML(\"http://x\",\"//a\")"]
+    for i, note in enumerate(notes[:4]):  # through the page (outer whitespace is stripped there)
+        r = supervisor.post(f"/data/presa/{rows[i].row_id}?week={WEEK}",
+                            data={"lucrari": "1", "documente": "", "note": note, "action": "save",
+                                  "csrf_token": page_token(supervisor)})
+        assert r.status_code == 302
+    for i, note in enumerate(notes[4:], start=4):  # and straight through the store
+        store.update_row("presa", rows[i].row_id, {"note": note}, "supervisor")
+    assert store.sync()["pending"] == 0
+    title = "=1+1"  # the office's worksheet is named after its (hostile) title
+    formatted = emu.get_values(title)
+    formulas = emu.get_values(title, render="FORMULA")
+    assert [[str(v) for v in row] for row in formulas] == formatted  # numbers come back as numbers
+    sheet = emu.spreadsheets[SS].find_title(title)
+    for r in range(len(formatted)):
+        for c in range(len(formatted[r])):
+            cell = sheet.get(r, c) or {}
+            assert "formulaValue" not in (cell.get("userEnteredValue") or {}), (r, c, cell)
+    cells = {v for row in formatted for v in row}
+    # activity label, part label, clerk names, notes: each the whole text of a cell
+    expected = {"-1+2", "Solicitări de presă — =2*3", *names, *notes}
+    assert expected - cells == set()
