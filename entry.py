@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from access import catalog, office_for, store, today
 from forms.entry import form_class, form_data_from_rows, rows_from_form
+from sheets import StoreError
 from reports.periods import format_day_short as day_label
 from reports.periods import format_weekday_date, working_days
 
@@ -75,7 +76,15 @@ def entry_form(slug):
     day = parse_day(request.args.get("date"))
     clerk = current_user.username
     monday = day - timedelta(days=day.weekday())
-    week_rows = store().read([slug], monday, monday + timedelta(days=6)).rows
+    try:
+        week_rows = store().read([slug], monday, monday + timedelta(days=6)).rows
+    except StoreError:
+        # Google unreachable and nothing read yet by this worker (e.g. it has
+        # just started): a page cannot be shown (503), but a posted form is
+        # the whole day as the clerk sees it, and the store can still queue it.
+        if request.method != "POST":
+            raise
+        week_rows = []
     mine = [r for r in week_rows if r.day == day and r.clerk.lower() == clerk.lower()]
     Form = form_class(office)
     status = 200
