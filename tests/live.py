@@ -66,7 +66,7 @@ def gunicorn(instance: Path, *, workers: int = 3, env: dict | None = None, log: 
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-             "--graceful-timeout", "5", "--timeout", "60", "app:create_app()"],
+             "--graceful-timeout", "5", "--timeout", "60", "--no-control-socket", "app:create_app()"],
             cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -75,9 +75,9 @@ def gunicorn(instance: Path, *, workers: int = 3, env: dict | None = None, log: 
             if proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
             try:
-                if requests.get(base + "/login", timeout=2).status_code == 200:
+                if requests.get(base + "/login", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or busy starting
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn not ready after {ready_timeout} s:\n{log.read_text()[-3000:]}")
