@@ -244,13 +244,16 @@ class GoogleStore:
         return info
 
     def _sheet(self, office: str, *, create: bool) -> _SheetInfo | None:
+        with self._lock:
+            cached = self._meta is not None
         meta = self._metadata()
         info = self._resolve(office, meta)
         if info is not None or not create:
             return info
-        info = self._resolve(office, self._metadata(refresh=True))
-        if info is not None:
-            return info
+        if cached:  # made by another process since we looked? look again before creating
+            info = self._resolve(office, self._metadata(refresh=True))
+            if info is not None:
+                return info
         self._create([office])
         return self._resolve(office, self._metadata())
 
@@ -402,9 +405,11 @@ class GoogleStore:
                     entry[1] = False
 
     def _view(self, snap: _Snapshot, offices: Sequence[str], start: date, end: date) -> ReadResult:
-        # Ops not in the snapshot: not delivered yet, or delivered after it was read
-        # (by this process or another one). Re-applying an op is harmless.
-        ops = self.outbox.ops(offices, delivered_since=snap.fetched_at - 1.0)
+        # Ops the snapshot may not hold: not delivered yet, or delivered (by this
+        # process or another one) after the read was sent. An op is recorded as
+        # delivered only after Google answered, so one recorded before the read
+        # was sent is in it. Re-applying an op that is in it is harmless.
+        ops = self.outbox.ops(offices, delivered_since=snap.fetched_at)
         rank = {o: i for i, o in enumerate(offices)}
         rows, problems = [], []
         for office in offices:

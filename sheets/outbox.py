@@ -190,12 +190,12 @@ class Outbox:
 
     def ops(self, offices: Iterable[str] | None = None, statuses: Sequence[str] = OPEN,
             delivered_since: float | None = None, limit: int | None = None) -> list[Op]:
-        """Ops with one of ``statuses`` (plus those delivered at or after
+        """Ops with one of ``statuses`` (plus those delivered after
         ``delivered_since``), oldest first."""
         where = [f"status IN ({', '.join('?' * len(statuses))})"]
         params: list = list(statuses)
         if delivered_since is not None:
-            where = [f"({where[0]} OR (status='delivered' AND done_at >= ?))"]
+            where = [f"({where[0]} OR (status='delivered' AND done_at > ?))"]
             params.append(delivered_since)
         if offices is not None:
             offices = list(offices)
