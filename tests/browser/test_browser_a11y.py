@@ -130,3 +130,13 @@ def test_keyboard_focus_is_visible_everywhere(demo_server, open_page):
     assert page.evaluate(FOCUS_STYLE)["contrast"] >= 3
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
+
+
+@pytest.mark.parametrize("url", ["/data/presa", "/data/outbox", "/data/problems"])
+def test_store_pages_are_accessible_on_each_backend(server, open_page, url):
+    """The supervisors' pages whose content depends on the store backend
+    (the sheet link, the Google outbox and the problems found in the sheet)."""
+    page = open_page(server, "sef")
+    response = page.goto(url)
+    assert response.status == 200, url
+    check_page(page, f"{server.backend}-{url.strip('/').replace('/', '-')}")
