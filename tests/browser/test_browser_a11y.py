@@ -70,6 +70,18 @@ def test_page_has_no_serious_accessibility_violations(demo_server, open_page, na
     check_page(page, name)
 
 
+def test_sign_in_fields_identify_their_purpose(demo_server, open_page):
+    """WCAG 1.3.5: password managers and assistive tools recognise the fields."""
+    page = open_page(demo_server)
+    page.goto("/login")
+    expect(page.get_by_label("Utilizator")).to_have_attribute("autocomplete", "username")
+    expect(page.get_by_label("Parolă")).to_have_attribute("autocomplete", "current-password")
+    page.get_by_role("button", name="Intră").click()  # empty: errors tied to the fields
+    expect(page.get_by_label("Utilizator")).to_have_accessible_description("Introduceți numele de utilizator.")
+    expect(page.get_by_label("Utilizator")).to_have_attribute("autocomplete", "username")
+    check_page(page, "login-errors")
+
+
 def test_entry_form_with_errors_is_accessible(demo_server, open_page):
     page = open_page(demo_server, "presa2")
     day = bucharest_today()
