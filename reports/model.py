@@ -294,15 +294,18 @@ def _office_report(
     by_activity: dict[str, list[Row]] = defaultdict(list)
     orphan_keys: list[str] = []
     clerks_by_day: dict[date, set[str]] = defaultdict(set)
+    belongs: dict[tuple[str, str], bool] = {}  # (activity, part) -> in the catalog; a few dozen keys
     for r in rows:
         if r.clerk:
             clerks_by_day[r.day].add(r.clerk)
-        activity = office.activity(r.activity)
-        if _belongs(activity, r.part):
+        key = (r.activity, r.part)
+        ok = belongs.get(key)
+        if ok is None:
+            ok = belongs[key] = _belongs(office.activity(r.activity), r.part)
+        if ok:
             by_activity[r.activity].append(r)
         else:
-            key = "/".join(x for x in (office.slug, r.activity, r.part) if x)
-            orphan_keys.append(key)
+            orphan_keys.append("/".join(x for x in (office.slug, r.activity, r.part) if x))
     groups = tuple(
         Group(wt.title, tuple(_line(a, by_activity.get(a.id, []), elapsed) for a in wt.activities))
         for wt in office.work_types

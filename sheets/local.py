@@ -7,6 +7,7 @@ runs in ``BEGIN IMMEDIATE`` so two saves of the same day serialise.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import fields
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -31,6 +32,10 @@ CREATE TABLE IF NOT EXISTS rows (
 );
 CREATE INDEX IF NOT EXISTS rows_office_day ON rows (office, day);
 """
+#: Row's fields in declaration order: read() builds Row(*values) from them.
+_READ_FIELDS = ("office", "day", "activity", "clerk", "lucrari", "documente", "part", "note", "entered_at",
+                "changed_by", "changed_at", "row_id")
+assert tuple(f.name for f in fields(Row)) == _READ_FIELDS, "sheets.base.Row changed: update _READ_FIELDS"
 _COLUMNS = ("row_id", "office", "day", "activity", "part", "clerk", "lucrari", "documente",
             "note", "entered_at", "changed_by", "changed_at")
 
@@ -80,13 +85,28 @@ class LocalStore:
     def read(self, offices: Iterable[str], start: date, end: date, *, fresh: bool = False) -> ReadResult:
         offices = list(offices)
         marks = ", ".join("?" * len(offices))
+        # Plain tuples in the index's order (office, day): no sort, no dict per
+        # row, one date object per distinct day. A year of 100 offices (400k
+        # rows) reads in about half the time of SELECT * with sqlite3.Row,
+        # ORDER BY day and Row(**dict(record)) (bench/RESULTS.md).
         with self._connect() as con:
+            con.row_factory = None
             records = con.execute(
-                f"SELECT * FROM rows WHERE office IN ({marks}) AND day BETWEEN ? AND ? "
-                "ORDER BY day, office, clerk, rowid",
+                f"SELECT {', '.join(_READ_FIELDS)} FROM rows WHERE office IN ({marks}) AND day BETWEEN ? AND ? "
+                "ORDER BY office, day, rowid",
                 (*offices, start.isoformat(), end.isoformat()),
             ).fetchall()
-        return ReadResult(rows=[_row(r) for r in records], read_at=datetime.now(timezone.utc))
+        days: dict[str, date] = {}
+        rows = []
+        append = rows.append
+        for office, day, activity, clerk, lucrari, documente, part, note, entered_at, changed_by, changed_at, \
+                row_id in records:
+            parsed = days.get(day)
+            if parsed is None:
+                parsed = days[day] = date.fromisoformat(day)
+            append(Row(office, parsed, activity, clerk, lucrari, documente, part, note, entered_at, changed_by,
+                       changed_at, row_id))
+        return ReadResult(rows=rows, read_at=datetime.now(timezone.utc))
 
     def update_row(self, office: str, row_id: str, changes: dict, by: str) -> tuple[Row, Row]:
         allowed = {k: v for k, v in changes.items() if k in ("lucrari", "documente", "note")}
