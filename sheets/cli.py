@@ -55,6 +55,9 @@ def sync_command(max_seconds):
         return
     result = store.sync(max_seconds=max_seconds)
     click.echo(f"delivered: {result['delivered']}, pending: {result['pending']}, failed: {result['failed']}")
+    lease = store.outbox.lease_holder()
+    if result["pending"] and lease:
+        click.echo(f"another process is sending (lease held by {lease[0]} until {_when(lease[1])})")
     if result["failed"]:
         for op in store.ops(statuses=("failed",)):
             click.echo(f"  failed #{op.id} {op.kind} {op.office} after {op.attempts} attempts: {op.last_error}")

@@ -174,7 +174,7 @@ class GoogleStore:
         self._flush_lock = threading.Lock()  # one flush at a time in this process
         self._meta: _Meta | None = None
         self._remembered = self.outbox.sheet_ids()  # office -> (sheetId, title)
-        self._headers: dict[str, tuple[int, HeaderMap]] = {}
+        self._headers: dict[str, tuple[int, HeaderMap, float]] = {}  # office -> (sheetId, header, when)
         self._cache: OrderedDict = OrderedDict()  # frozenset(offices) -> [_Snapshot, valid]
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -281,22 +281,29 @@ class GoogleStore:
                 for office, info in created:
                     self._meta.sheets[info.sheet_id] = info
             for office, info in created:
-                self._headers[office] = (info.sheet_id, HeaderMap.standard())
+                self._headers[office] = (info.sheet_id, HeaderMap.standard(), self.clock())
         for office, info in created:
             self.outbox.remember_sheet(office, info.sheet_id, info.title)
             self._remembered[office] = (info.sheet_id, info.title)
         return [info for _, info in created]
 
+    @property
+    def header_max_age(self) -> float:
+        """How long column positions seen in a read are trusted for a blind append."""
+        return max(60.0, 2 * self.cache_ttl)
+
     def _header(self, office: str, info: _SheetInfo) -> HeaderMap:
-        """Column positions (cached from the last read; else 1 read of row 1),
+        """Column positions (from the last read if recent; else 1 read of row 1),
         completed with any of our columns a person removed."""
         with self._lock:
             cached = self._headers.get(office)
-        if cached is not None and cached[0] == info.sheet_id:
+        if cached is not None and cached[0] == info.sheet_id and self.clock() - cached[2] < self.header_max_age:
             header = cached[1]
         else:
             data = self._values_get(office, info, "!1:1")
             header = HeaderMap.from_row((data.get("values") or [[]])[0])
+            with self._lock:
+                self._headers[office] = (info.sheet_id, header, self.clock())
         if header.missing():
             header = self._repair_header(office, info, header)
         return header
@@ -322,7 +329,7 @@ class GoogleStore:
         positions.update({k: start + i for i, k in enumerate(missing)})
         header = HeaderMap(positions, start + len(names))
         with self._lock:
-            self._headers[office] = (info.sheet_id, header)
+            self._headers[office] = (info.sheet_id, header, self.clock())
         return header
 
     def _values_get(self, office: str, info: _SheetInfo, cells: str = "") -> dict:
@@ -334,7 +341,7 @@ class GoogleStore:
                              spreadsheet_id=self.spreadsheet_id, month_first=meta.locale == "en_US")
         if parsed.header is not None and parsed.header.positions:
             with self._lock:
-                self._headers[office] = (info.sheet_id, parsed.header)
+                self._headers[office] = (info.sheet_id, parsed.header, self.clock())
         return parsed
 
     # -- reading --------------------------------------------------------------
@@ -467,8 +474,8 @@ class GoogleStore:
     def deliver_now(self, office: str) -> bool:
         """Try to deliver ``office``'s pending ops now (bounded time); False if
         they stay queued (Google failing, backing off, or another sender busy)."""
-        if not self._flush_lock.acquire(timeout=self.in_flight_seconds):
-            return False
+        if not self._flush_lock.acquire(timeout=min(5.0, self.in_flight_seconds)):
+            return False  # the sender thread is flushing: it will deliver them
         try:
             if not self.outbox.acquire_lease(self._holder, self.lease_seconds):
                 return False
@@ -516,7 +523,8 @@ class GoogleStore:
                     ops = self.outbox.ops([office], statuses=("pending",), limit=1000)
                     if not ops or ops[0].next_attempt > self.clock():
                         continue
-                    self.outbox.acquire_lease(self._holder, self.lease_seconds)  # renew
+                    if not self.outbox.acquire_lease(self._holder, self.lease_seconds):  # renew
+                        return delivered, True  # taken over (this pass outlived the lease): stop
                     delivered += self._deliver(office, ops)
                 now = self.clock()
                 if now - self._pruned_at > 3600:
@@ -556,7 +564,10 @@ class GoogleStore:
                 if requests_:
                     stage = "write"
                     _call(lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
-        except _Failure as exc:
+        except Exception as exc:
+            if not isinstance(exc, _Failure):  # a bug must not stop the other offices' deliveries
+                log.exception("Unexpected error delivering to %s", office)
+                exc = _Failure(f"Eroare neașteptată: {exc.__class__.__name__}: {exc}", ambiguous=True)
             ambiguous = stage == "write" and exc.ambiguous
             delay = backoff_delay(attempts, self.backoff_max, self.backoff_unit, self.rand)
             if ambiguous:
@@ -662,6 +673,11 @@ class GoogleStore:
             sheet_id = info.sheet_id if info else None
         return cell_url(self.spreadsheet_id, sheet_id)
 
+    def pending_count(self, offices: Iterable[str] | None = None) -> int:
+        """Saves and corrections not delivered yet (pending or failed)."""
+        counts = self.outbox.counts(offices)
+        return counts["pending"] + counts["failed"]
+
     def ops(self, statuses: Sequence[str] = OPEN) -> list[Op]:
         return self.outbox.ops(statuses=statuses)
 
@@ -696,7 +712,7 @@ class GoogleStore:
                                  + ", ".join(names))
                 else:
                     with self._lock:
-                        self._headers[slug] = (info.sheet_id, header)
+                        self._headers[slug] = (info.sheet_id, header, self.clock())
                     lines.append(f"worksheet '{info.title}' (sheetId {info.sheet_id}) is ready")
         return lines
 

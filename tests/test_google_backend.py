@@ -327,6 +327,23 @@ def test_writes_land_in_the_right_cells_after_hand_edits(store, emu):
     ]
 
 
+def test_append_after_columns_were_reordered(store, emu, clock):
+    """Column positions seen in a read are trusted for a blind append only for
+    a while (header_max_age); after that the append reads row 1 first."""
+    seed(store)
+    store.read(["presa"], *WEEK)
+    emu.move_column(PRESA, "A", "L")  # "ID rând" is now the last column
+    clock.advance(store.header_max_age)
+    store.save_day("presa", D2, "ana", [Row("presa", D2, "adrese-email", "ana", lucrari=6)])
+    _, used = cost(emu, store.sync)
+    assert used == {"values.get": 1, "values.append": 1}
+    values = emu.get_values(PRESA)
+    assert values[0][11] == "ID rând" and values[4][11] == Row("presa", D2, "adrese-email", "ana").row_id
+    assert values[4][:6] == ["2026-11-24", "adrese-email", "Gestionare adrese de e-mail", "", "ana", "6"]
+    assert table(store.read(["presa"], *WEEK, fresh=True))[-1] == (
+        "presa", "2026-11-24", "adrese-email", "", "ana", 6, None, "")
+
+
 def test_worksheet_deleted_by_hand_is_recreated(store, emu):
     seed(store)
     emu.delete_sheet(PRESA)
