@@ -20,6 +20,12 @@ def _has_outbox() -> bool:
     return getattr(store(), "is_async", False) and hasattr(store(), "outbox")
 
 
+def _rows(n: int) -> str:
+    if n == 1:
+        return "1 rând"
+    return f"{n} rânduri" if n == 0 or 1 <= n % 100 <= 19 else f"{n} de rânduri"
+
+
 def _when(epoch: float | None) -> str:
     if not epoch:
         return "—"
@@ -34,7 +40,6 @@ def problems():
     result = None
     if _has_outbox():
         result = store().read([o.slug for o in offices], *ALL_DATES, fresh=request.args.get("refresh") == "1")
-    titles = {o.slug: o.title for o in offices}
     groups = []
     if result is not None:
         for office in offices:
@@ -42,7 +47,7 @@ def problems():
             if items:
                 groups.append({"title": office.title, "problems": items})
     return render_template("sheets_problems.html", google=result is not None, groups=groups, result=result,
-                           titles=titles, read_at=_when(result.read_at.timestamp()) if result and result.read_at else "")
+                           read_at=_when(result.read_at.timestamp()) if result and result.read_at else "")
 
 
 @bp.route("/outbox")
@@ -57,7 +62,7 @@ def outbox():
     for op in s.ops():
         ops.append({
             "id": op.id, "office": titles.get(op.office, op.office), "kind": KINDS.get(op.kind, op.kind),
-            "what": (f"{op.day.strftime('%d.%m.%Y')}, {op.clerk}, {len(op.rows)} rânduri" if op.kind == "day"
+            "what": (f"{op.day.strftime('%d.%m.%Y')}, {op.clerk}, {_rows(len(op.rows))}" if op.kind == "day"
                      else f"rândul {op.row_id}, de {op.by}"),
             "status": op.status, "status_label": STATUSES.get(op.status, op.status), "attempts": op.attempts,
             "next": _when(op.next_attempt) if op.status == "pending" else "—", "created": _when(op.created_at),
@@ -76,7 +81,8 @@ def outbox_sync():
         flash("Datele sunt păstrate local: nu există nimic de sincronizat.", "success")
         return redirect(url_for("sheets.outbox"))
     result = store().sync(max_seconds=10)
-    message = f"Sincronizare: {result['delivered']} trimise, {result['pending']} în așteptare, {result['failed']} eșuate."
+    message = (f"Sincronizare: trimise {result['delivered']}, în așteptare {result['pending']}, "
+               f"eșuate {result['failed']}.")
     flash(message, "error" if result["failed"] or result["pending"] else "success")
     return redirect(url_for("sheets.outbox"))
 

@@ -619,6 +619,7 @@ def test_supervisor_pages(tmp_path, server, emu, monkeypatch):
     assert store.sync()["failed"] == 1
     page = c.get("/data/outbox").get_data(as_text=True)
     assert "Eșuate: 1" in page and "Google a răspuns 500 (eroare): Internal error encountered." in page
+    assert "Ziua unui funcționar: 24.11.2026, ana, 1 rând" in page and "1 din 1" in page
     [op] = store.ops()
     assert f"Reîncearcă nr. {op.id}" in page
     r = c.post(f"/data/outbox/{op.id}/retry")
@@ -628,7 +629,7 @@ def test_supervisor_pages(tmp_path, server, emu, monkeypatch):
     store.save_day("presa", D3, "ana", [Row("presa", D3, "adrese-email", "ana", lucrari=1)])
     c.post("/data/outbox/sync")
     page = c.get("/data/outbox").get_data(as_text=True)
-    assert "Sincronizare: 1 trimise, 0 în așteptare, 0 eșuate." in page
+    assert "Sincronizare: trimise 1, în așteptare 0, eșuate 0." in page
     assert "Nicio operațiune în așteptare" in page
     assert c.post("/data/outbox/999/retry").status_code == 404
 
