@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,7 +12,7 @@ from wtforms.validators import Length, ValidationError
 from access import catalog, office_for, require_supervisor, state, store, today
 from forms.base import TextForm
 from forms.entry import parse_count
-from reports.periods import PeriodError, format_date, parse_period
+from reports.periods import PeriodError, format_date, format_datetime, parse_period
 from sheets import RowNotFound, StoreError
 
 bp = Blueprint("data", __name__, url_prefix="/data")
@@ -58,7 +59,7 @@ def table(slug):
     rows = sorted(result.rows, key=lambda r: (r.day, r.clerk.lower(), order.get(r.activity, 1e9), r.part))
     return render_template(
         "data.html", office=office, period=period, rows=rows, result=result, format_date=format_date,
-        changes=state().changes(slug), form=RowForm(formdata=None), delete_form=DeleteForm(),
+        changes=_changes(slug), form=RowForm(formdata=None), delete_form=DeleteForm(),
         sheet_url=getattr(store(), "worksheet_url", lambda s: None)(slug),
     )
 
@@ -92,6 +93,11 @@ def edit(slug, row_id):
     except StoreError as exc:
         flash(f"Modificarea nu a putut fi salvată: {exc}", "error")
     return redirect(back)
+
+
+def _changes(slug: str) -> list[dict]:
+    """The audit log of ``slug``, times in Bucharest."""
+    return [dict(c, at=format_datetime(datetime.fromisoformat(c["at"]))) for c in state().changes(slug)]
 
 
 def _values(row) -> dict:

@@ -193,3 +193,12 @@ def test_csrf_expired_keeps_typed_values(tmp_path):
     fresh = csrf_token(html)
     assert c.post(URL, data=dict(FILLED, csrf_token=fresh)).status_code == 302
     assert len(stored(app)) == 6
+
+
+def test_supervisor_table_offers_only_the_counters_that_apply(app, as_user):
+    as_user("clerk").post(URL, data={"l544-studiere__lucrari": "2", "comunicate-site__lucrari": "1",
+                                     "comunicate-site__documente": "3"})
+    html = as_user("supervisor").get("/data/presa?week=2026-W48").get_data(as_text=True)
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)[1:]
+    inputs = [tuple(re.findall(r'name="(lucrari|documente)" value="([^"]*)"', row)) for row in rows]
+    assert inputs == [(("lucrari", "2"),), (("lucrari", "1"), ("documente", "3"))]

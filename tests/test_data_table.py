@@ -1,0 +1,45 @@
+"""The supervisors' table: correct a figure, delete a row, who changed what."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+DAY = date(2026, 11, 24)
+
+
+def rows(app):
+    result = app.extensions["store"].read(["presa"], DAY, DAY, fresh=True)
+    return sorted((r.activity, r.clerk, r.lucrari, r.documente, r.note, r.changed_by) for r in result.rows)
+
+
+def test_correct_delete_and_audit(app, as_user):
+    as_user("clerk").post(f"/entry/presa?date={DAY}", data={
+        "l544-studiere__lucrari": "2", "comunicate-site__lucrari": "1", "comunicate-site__documente": "3"})
+    sup = as_user("supervisor")
+    page = sup.get("/data/presa?week=2026-W48").get_data(as_text=True)
+    assert "Rândurile săptămânii (2)" in page
+    by_activity = {r.activity: r.row_id for r in app.extensions["store"].read(["presa"], DAY, DAY).rows}
+
+    r = sup.post(f"/data/presa/{by_activity['comunicate-site']}?week=2026-W48",
+                 data={"action": "save", "lucrari": "4", "documente": "3", "note": "verificat la registratură"})
+    assert r.status_code == 302 and r.headers["Location"] == "/data/presa?week=2026-W48"
+    r = sup.post(f"/data/presa/{by_activity['l544-studiere']}?week=2026-W48", data={"action": "delete"})
+    assert r.status_code == 302
+    assert rows(app) == [("comunicate-site", "clerk", 4, 3, "verificat la registratură", "supervisor")]
+
+    page = sup.get("/data/presa?week=2026-W48").get_data(as_text=True)
+    assert "Rândul a fost șters." in page
+    changes = re.findall(r"<li>(.*?)</li>", page.split("Modificări recente")[1], re.S)
+    changes = [" ".join(re.sub(r"<[^>]+>", "", c).split()) for c in changes]
+    assert [c.split(" — ", 1)[1] for c in changes] == [
+        "supervisor a șters rândul 2026-11-24 / clerk / l544-studiere: Nr. lucrări 2",
+        "supervisor a corectat rândul 2026-11-24 / clerk / comunicate-site: Nr. lucrări 1 → 4; "
+        "Observații — → verificat la registratură",
+    ]
+    assert "corectat de supervisor" in page
+
+    # A bad figure changes nothing and says why, in Romanian.
+    r = sup.post(f"/data/presa/{by_activity['comunicate-site']}?week=2026-W48",
+                 data={"action": "save", "lucrari": "-1", "documente": "3", "note": ""}, follow_redirects=True)
+    assert "Nu s-a salvat nimic. Nr. lucrări: Numărul nu poate fi negativ." in r.get_data(as_text=True)
+    assert rows(app) == [("comunicate-site", "clerk", 4, 3, "verificat la registratură", "supervisor")]
