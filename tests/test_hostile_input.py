@@ -11,7 +11,9 @@ Decisions:
   twice the same value is accepted;
 * whitespace around a number is accepted (" 7 ", a trailing newline from a
   paste); anything else that is not ASCII digits is refused, including
-  other scripts' digits, full-width digits, signs, separators and exponents.
+  other scripts' digits, full-width digits, signs, separators and exponents;
+* a request carrying files or a JSON body is refused as a whole (400): no
+  page of the app sends them (forms.base.TextForm).
 """
 from __future__ import annotations
 

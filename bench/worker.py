@@ -1,0 +1,141 @@
+"""One measurement in a fresh process (so that peak memory is its own):
+
+    python -m bench.worker ours|pandas|xlsx DB CATALOG_DIR START END [REPEAT]
+
+prints one JSON object. ``ours`` = LocalStore.read + build_report (what the
+report page does); ``pandas`` = read_sql + pivot_table over the same rows;
+``xlsx`` = ours + build_xlsx of the year (what the XLSX download does).
+Times are wall-clock seconds (best and median of REPEAT runs) and CPU
+seconds of this process; memory is the peak RSS (ru_maxrss) and the RSS
+before the measured step.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn, repeat: int):
+    walls, cpus, result = [], [], None
+    for _ in range(repeat):
+        result = None  # the previous run's rows are freed first: peak memory is one run's
+        w, c = time.perf_counter(), time.process_time()
+        result = fn()
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    return result, {"best_s": min(walls), "median_s": statistics.median(walls), "cpu_s": min(cpus)}
+
+
+def ours(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict:
+    from forms import load_catalog
+    from reports.model import build_report
+    from reports.periods import Period
+    from sheets.local import LocalStore
+
+    catalog = load_catalog(catalog_dir)
+    store = LocalStore(db)
+    period = Period.between(start, end)
+    before = rss_mb()
+    parts = {}
+
+    def run():
+        w = time.perf_counter()
+        result = store.read(catalog.slugs, start, end)
+        parts.setdefault("read", []).append(time.perf_counter() - w)
+        w = time.perf_counter()
+        report = build_report(catalog, result.rows, period, today=date(2100, 1, 1), read_at=result.read_at)
+        parts.setdefault("build_report", []).append(time.perf_counter() - w)
+        return result, report
+
+    (result, report), times = timed(run, repeat)
+    totals = {"lucrari": 0, "documente": 0}
+    for office in report.offices:
+        for line in office.lines:
+            if line.kind == "counts":
+                for counter, cell in line.cell_by_counter.items():
+                    totals[counter] += cell.value or 0
+    return {**times, "read_median_s": statistics.median(parts["read"]),
+            "build_median_s": statistics.median(parts["build_report"]), "rows": len(result.rows),
+            "totals": totals, "rss_before_mb": before, "peak_mb": peak_mb()}
+
+
+def pandas_(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict:
+    import sqlite3
+
+    import pandas as pd
+
+    from forms import load_catalog
+
+    catalog = load_catalog(catalog_dir)
+    kinds = {(o.slug, a.id): a for o in catalog.offices for a in o.activities}
+    before = rss_mb()
+    parts = {}
+
+    def run():
+        w = time.perf_counter()
+        con = sqlite3.connect(db)
+        try:
+            df = pd.read_sql("SELECT * FROM rows WHERE day BETWEEN ? AND ?", con,
+                             params=(start.isoformat(), end.isoformat()))
+        finally:
+            con.close()
+        parts.setdefault("read", []).append(time.perf_counter() - w)
+        w = time.perf_counter()
+        pivot = df.pivot_table(index=["office", "activity", "part"], values=["lucrari", "documente"], aggfunc="sum")
+        parts.setdefault("pivot", []).append(time.perf_counter() - w)
+        return df, pivot
+
+    (df, pivot), times = timed(run, repeat)
+    totals = {"lucrari": 0, "documente": 0}
+    for (office, activity, part), rec in pivot.iterrows():
+        act = kinds.get((office, activity))
+        if act is not None and act.kind == "counts":
+            for counter in act.counters:
+                totals[counter] += int(rec[counter])
+    return {**times, "read_median_s": statistics.median(parts["read"]),
+            "build_median_s": statistics.median(parts["pivot"]), "rows": len(df), "totals": totals,
+            "rss_before_mb": before, "peak_mb": peak_mb()}
+
+
+def xlsx(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict:
+    from forms import load_catalog
+    from reports.model import build_report
+    from reports.periods import Period
+    from reports.xlsx import build_xlsx
+    from sheets.local import LocalStore
+
+    catalog = load_catalog(catalog_dir)
+    result = LocalStore(db).read(catalog.slugs, start, end)
+    report = build_report(catalog, result.rows, Period.between(start, end), today=date(2100, 1, 1),
+                          read_at=result.read_at)
+    before, peak_before = rss_mb(), peak_mb()
+    data, times = timed(lambda: build_xlsx(report, result.rows, catalog), repeat)
+    return {**times, "rows": len(result.rows), "bytes": len(data), "rss_before_mb": before,
+            "peak_before_mb": peak_before, "peak_mb": peak_mb()}
+
+
+TASKS = {"ours": ours, "pandas": pandas_, "xlsx": xlsx}
+
+if __name__ == "__main__":
+    task, db, catalog_dir, start, end = sys.argv[1:6]
+    repeat = int(sys.argv[6]) if len(sys.argv) > 6 else 3
+    out = TASKS[task](db, catalog_dir, date.fromisoformat(start), date.fromisoformat(end), repeat)
+    print(json.dumps(out))
