@@ -77,7 +77,7 @@ def edit(slug, row_id):
                 abort(400)
             old = store().delete_row(slug, row_id, by)
             state().record_change(by, slug, row_id, "delete", _values(old), {})
-            flash("Rândul a fost șters.", "success")
+            flash("Rândul a fost șters." + _pending_note(slug), "success")
             return redirect(back)
         form = RowForm()
         if not form.validate_on_submit():
@@ -87,12 +87,21 @@ def edit(slug, row_id):
         changes = {"lucrari": form.lucrari.number, "documente": form.documente.number, "note": (form.note.data or "").strip()}
         old, new = store().update_row(slug, row_id, changes, by)
         state().record_change(by, slug, row_id, "update", _values(old), _values(new))
-        flash("Rândul a fost corectat.", "success")
+        flash("Rândul a fost corectat." + _pending_note(slug), "success")
     except RowNotFound:
         flash("Rândul nu mai există (poate a fost șters între timp).", "error")
     except StoreError as exc:
         flash(f"Modificarea nu a putut fi salvată: {exc}", "error")
     return redirect(back)
+
+
+def _pending_note(slug: str) -> str:
+    """Said after a correction the Google outbox could not deliver yet."""
+    pending = getattr(store(), "pending_count", None)
+    if pending and pending([slug]):
+        return (" Foaia de calcul nu răspunde acum: modificarea este păstrată și va fi trimisă automat "
+                "(vezi Sincronizare).")
+    return ""
 
 
 def _changes(slug: str) -> list[dict]:

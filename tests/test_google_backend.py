@@ -731,3 +731,24 @@ def test_real_google_configuration_uses_a_service_account_with_timeouts(tmp_path
     assert store.session.credentials.service_account_email == "raportare@test.iam.gserviceaccount.com"
     assert tuple(store.session.credentials.scopes) == ("https://www.googleapis.com/auth/spreadsheets",)
     assert type(store.http).__name__ == "HTTPClient"  # not gspread's BackOffHTTPClient
+
+
+def test_supervisor_correction_during_an_outage_says_it_is_kept(tmp_path, server, emu, monkeypatch):
+    from tests.conftest import login
+
+    app = google_app(tmp_path, server, monkeypatch, SHEETS_TIMEOUT=[0.5, 0.5])
+    clerk, sup = app.test_client(), app.test_client()
+    login(clerk, "clerk"), login(sup, "supervisor")
+    clerk.post("/entry/presa?date=2026-11-24", data={"l544-studiere__lucrari": "12"})
+    store = app.extensions["store"]
+    assert store.sync()["delivered"] == 1
+    [row] = store.read(["presa"], *WEEK, fresh=True).rows
+    emu.storm("503", seconds=3600)
+    page = sup.post(f"/data/presa/{row.row_id}?week=2026-W48", data={"action": "save", "lucrari": "15",
+                                                                      "documente": "", "note": ""},
+                    follow_redirects=True).get_data(as_text=True)
+    assert ("Rândul a fost corectat. Foaia de calcul nu răspunde acum: modificarea este păstrată și va fi "
+            "trimisă automat (vezi Sincronizare).") in page
+    emu.clear_faults()
+    store.sync()
+    assert [r.lucrari for r in store.read(["presa"], *WEEK, fresh=True).rows] == [15]
