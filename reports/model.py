@@ -209,9 +209,10 @@ class Report:
         """Romanian sentences for a banner above the tables (no links)."""
         out = []
         if self.stale:
+            when = f" (date din {format_datetime(self.read_at)})" if self.read_at else ""
             out.append(
                 "Datele nu au putut fi citite acum din foaia de calcul; "
-                "se afișează ultima citire reușită."
+                f"se afișează ultima citire reușită{when}."
             )
         if self.pending == 1:
             out.append(
