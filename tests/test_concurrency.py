@@ -166,7 +166,7 @@ def test_workers_starting_together_agree_on_one_secret_key(tmp_path):
     """Six processes create the key of a fresh instance folder at the same
     moment (before the fix: FileExistsError, or an empty key, in about one
     trial out of three): every one gets the same complete key."""
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("fork")  # the children only call _secret_key (os, secrets)
     for trial in range(10):
         folder = tmp_path / f"i{trial}"
         folder.mkdir()

@@ -185,7 +185,7 @@ def test_login_throttle_holds_across_processes(tmp_path):
     LOGIN_MAX_ATTEMPTS guesses are checked, every other one is refused."""
     app = make_app(tmp_path)
     limit = app.config["LOGIN_MAX_ATTEMPTS"]
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no lock inherited from a thread
     procs_n, attempts = 4, 3
     barrier, queue = ctx.Barrier(procs_n), ctx.Queue()
     procs = [ctx.Process(target=_wrong_logins, args=(app.instance_path, barrier, attempts, queue))
