@@ -53,6 +53,16 @@ def create_users(instance: Path, accounts: list[tuple[str, str, tuple[str, ...]]
         assert sum(pool.map(_add_users, chunks)) == len(accounts)
 
 
+def _optional_flags() -> list[str]:
+    """Recent gunicorn versions open a control socket at one fixed path
+    (~/.gunicorn/gunicorn.ctl): servers started side by side (tests, bench)
+    would fight over it."""
+    from gunicorn import config
+
+    known = {flag for setting in config.KNOWN_SETTINGS for flag in (setting.cli or [])}
+    return ["--no-control-socket"] if "--no-control-socket" in known else []
+
+
 @contextmanager
 def gunicorn(instance: Path, *, workers: int = 3, env: dict | None = None, log: Path | None = None,
              ready_timeout: float = 30):
@@ -66,7 +76,7 @@ def gunicorn(instance: Path, *, workers: int = 3, env: dict | None = None, log: 
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-             "--graceful-timeout", "5", "--timeout", "60", "--no-control-socket", "app:create_app()"],
+             "--graceful-timeout", "5", "--timeout", "60", *_optional_flags(), "app:create_app()"],
             cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
