@@ -1,4 +1,4 @@
-"""Year-long reports on the local store: our path (LocalStore.read +
+"""Year-long reports on the local store: our path (LocalStore.tally +
 build_report) against pandas (read_sql + pivot_table) on the same SQLite
 rows, and the XLSX download (build_xlsx), at 10, 100 and 1000 office-years.
 
@@ -66,7 +66,7 @@ def scaled_mb(m: dict, k: int) -> float:
 
 
 def table(figures: dict) -> str:
-    lines = ["| data | rows (SQLite file) | ours: read + build_report (best / median) | CPU | peak RSS | "
+    lines = ["| data | rows (SQLite file) | ours: tally + build_report (best / median) | CPU | peak RSS | "
              "pandas: read_sql + pivot_table (best / median) | CPU | peak RSS | ours / pandas (CPU) |",
              "|---|---|---|---|---|---|---|---|---|"]
     for label, f in figures.items():
@@ -74,7 +74,7 @@ def table(figures: dict) -> str:
         est = " (est.)" if k != 1 else ""
         lines.append(
             f"| {label} | {f['rows'] * k:,}{est} ({f['db_mb']:.0f} MB) | {o['best_s'] * k:.2f} s / {o['median_s'] * k:.2f} s{est} "
-            f"(read {o['read_median_s'] * k:.2f} + report {o['build_median_s'] * k:.2f}) | {o['cpu_s'] * k:.2f} s | "
+            f"(tally {o['read_median_s'] * k:.2f} + report {o['build_median_s'] * k:.2f}) | {o['cpu_s'] * k:.2f} s | "
             f"{scaled_mb(o, k):.0f} MB{est} | {p['best_s'] * k:.2f} s / {p['median_s'] * k:.2f} s "
             f"(read {p['read_median_s'] * k:.2f} + pivot {p['build_median_s'] * k:.2f}) | {p['cpu_s'] * k:.2f} s | "
             f"{scaled_mb(p, k):.0f} MB{est} | {o['cpu_s'] / p['cpu_s']:.2f} |")

@@ -89,8 +89,8 @@ def main(argv=None) -> int:
             text, figures = report_scale.run(tmp, catalog_100)
             rows_per_office_year = figures["100 office-years"]["rows"] / 100
             out += ["## Year-long report on the local store, and the XLSX", "",
-                    "Our path is what the report page does: `LocalStore.read` of every office for the year "
-                    "+ `build_report`. The pandas path is `read_sql` of the same rows + `pivot_table` "
+                    "Our path is what the report page does: `LocalStore.tally` (sums by SQLite, no object per "
+                    "row) of every office for the year + `build_report`. The pandas path is `read_sql` of the same rows + `pivot_table` "
                     "(sums per office, activity, part). Both give the same totals (checked). Best and median of "
                     "3 runs (1000 office-years: one run), each in a fresh process. XLSX: `build_xlsx` of the "
                     "year, RSS before it and peak.", "", text, "", f"_{time.monotonic() - t:.0f} s_", ""]

@@ -2,8 +2,8 @@
 
     python -m bench.worker ours|pandas|xlsx DB CATALOG_DIR START END [REPEAT]
 
-prints one JSON object. ``ours`` = LocalStore.read + build_report (what the
-report page does); ``pandas`` = read_sql + pivot_table over the same rows;
+prints one JSON object. ``ours`` = LocalStore.tally + build_report (what the
+report page does: SQLite sums, no object per row); ``pandas`` = read_sql + pivot_table over the same rows;
 ``xlsx`` = ours + build_xlsx of the year (what the XLSX download does).
 Times are wall-clock seconds (best and median of REPEAT runs) and CPU
 seconds of this process; memory is the peak RSS (ru_maxrss) and the RSS
@@ -46,26 +46,27 @@ def timed(fn, repeat: int):
 
 def ours(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict:
     from forms import load_catalog
-    from reports.model import build_report
+    from reports.model import build_report, daily_keys
     from reports.periods import Period
     from sheets.local import LocalStore
 
     catalog = load_catalog(catalog_dir)
     store = LocalStore(db)
     period = Period.between(start, end)
+    daily = daily_keys(catalog)
     before = rss_mb()
     parts = {}
 
     def run():
         w = time.perf_counter()
-        result = store.read(catalog.slugs, start, end)
+        tally = store.tally(catalog.slugs, start, end, daily)
         parts.setdefault("read", []).append(time.perf_counter() - w)
         w = time.perf_counter()
-        report = build_report(catalog, result.rows, period, today=date(2100, 1, 1), read_at=result.read_at)
+        report = build_report(catalog, tally, period, today=date(2100, 1, 1))
         parts.setdefault("build_report", []).append(time.perf_counter() - w)
-        return result, report
+        return tally, report
 
-    (result, report), times = timed(run, repeat)
+    (tally, report), times = timed(run, repeat)
     totals = {"lucrari": 0, "documente": 0}
     for office in report.offices:
         for line in office.lines:
@@ -73,7 +74,8 @@ def ours(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict
                 for counter, cell in line.cell_by_counter.items():
                     totals[counter] += cell.value or 0
     return {**times, "read_median_s": statistics.median(parts["read"]),
-            "build_median_s": statistics.median(parts["build_report"]), "rows": len(result.rows),
+            "build_median_s": statistics.median(parts["build_report"]),
+            "rows": sum(n for _, _, n in tally.sums.values()),
             "totals": totals, "rss_before_mb": before, "peak_mb": peak_mb()}
 
 

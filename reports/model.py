@@ -24,7 +24,7 @@ from datetime import date, datetime
 from typing import Iterable, Sequence
 
 from forms.catalog import COUNTERS, Activity, Catalog, Office
-from sheets.base import Row
+from sheets.base import Row, Tally, tally_rows
 
 from .periods import (
     Period,
@@ -257,23 +257,27 @@ def _daily_text(done_days: set[date], elapsed: Sequence[date]) -> str:
     return days_phrase(len(done_days))
 
 
-def _line(activity: Activity, rows: list[Row], elapsed: Sequence[date]) -> Line:
+def daily_keys(catalog: Catalog) -> set[tuple[str, str]]:
+    """(office, activity) of every daily activity of the catalog."""
+    return {(o.slug, a.id) for o in catalog.offices for a in o.activities if a.kind == "daily"}
+
+
+_COLUMN = {c: i for i, c in enumerate(COUNTERS)}  # counter -> index in a sums tuple
+
+
+def _line(office: str, activity: Activity, tally: Tally, elapsed: Sequence[date]) -> Line:
+    def total(counter: str, part: str = "") -> int:
+        return tally.sums.get((office, activity.id, part), (0, 0, 0))[_COLUMN[counter]]
+
     if activity.kind == "daily":
-        done = {r.day for r in rows if r.lucrari}
-        word = _daily_text(done, elapsed)
+        word = _daily_text(tally.done_days.get((office, activity.id), set()), elapsed)
         cells = tuple(Cell(word, None, True) if c in activity.counters else BLANK for c in COUNTERS)
     elif activity.kind == "breakdown":
         (counter,) = activity.counters
-        totals = {p.key: 0 for p in activity.parts}
-        for r in rows:
-            totals[r.part] += getattr(r, counter) or 0
-        text = "\n".join(p.phrase(totals[p.key]) for p in activity.parts)
+        text = "\n".join(p.phrase(total(counter, p.key)) for p in activity.parts)
         cells = tuple(Cell(text, None, True) if c == counter else BLANK for c in COUNTERS)
     else:
-        cells = tuple(
-            _count_cell(sum(getattr(r, c) or 0 for r in rows)) if c in activity.counters else BLANK
-            for c in COUNTERS
-        )
+        cells = tuple(_count_cell(total(c)) if c in activity.counters else BLANK for c in COUNTERS)
     return Line(activity.id, activity.text, activity.label, activity.kind, cells)
 
 
@@ -290,27 +294,19 @@ def _clerk_key(name: str) -> tuple[str, str]:
 
 
 def _office_report(
-    office: Office, rows: list[Row], elapsed: Sequence[date], upcoming: int
-) -> tuple[OfficeReport, list[str]]:
-    by_activity: dict[str, list[Row]] = defaultdict(list)
+    office: Office, tally: Tally, elapsed: Sequence[date], upcoming: int
+) -> tuple[OfficeReport, list[str], int]:
     orphan_keys: list[str] = []
-    clerks_by_day: dict[date, set[str]] = defaultdict(set)
-    belongs: dict[tuple[str, str], bool] = {}  # (activity, part) -> in the catalog; a few dozen keys
-    for r in rows:
-        if r.clerk:
-            clerks_by_day[r.day].add(r.clerk)
-        key = (r.activity, r.part)
-        ok = belongs.get(key)
-        if ok is None:
-            ok = belongs[key] = _belongs(office.activity(r.activity), r.part)
-        if ok:
-            by_activity[r.activity].append(r)
-        else:
-            orphan_keys.append("/".join(x for x in (office.slug, r.activity, r.part) if x))
+    orphan_rows = 0
+    for (slug, activity, part), (_, _, n) in tally.sums.items():
+        if slug == office.slug and not _belongs(office.activity(activity), part):
+            orphan_keys.append("/".join(x for x in (slug, activity, part) if x))
+            orphan_rows += n
     groups = tuple(
-        Group(wt.title, tuple(_line(a, by_activity.get(a.id, []), elapsed) for a in wt.activities))
+        Group(wt.title, tuple(_line(office.slug, a, tally, elapsed) for a in wt.activities))
         for wt in office.work_types
     )
+    clerks_by_day = {day: names for (slug, day), names in tally.clerks.items() if slug == office.slug}
     # Every working day up to today, plus any other day that has entries
     # (a Saturday, a holiday, a day entered in advance).
     shown = sorted(set(elapsed) | set(clerks_by_day))
@@ -319,14 +315,14 @@ def _office_report(
         for d in shown
     )
     report = OfficeReport(
-        office.slug, office.title, groups, Completeness(days, len(elapsed), upcoming), orphans=len(orphan_keys)
+        office.slug, office.title, groups, Completeness(days, len(elapsed), upcoming), orphans=orphan_rows
     )
-    return report, orphan_keys
+    return report, orphan_keys, orphan_rows
 
 
 def build_report(
     catalog: Catalog,
-    rows: Iterable[Row],
+    rows: Iterable[Row] | Tally,
     period: Period,
     *,
     offices: Iterable[str] | None = None,
@@ -336,7 +332,7 @@ def build_report(
     pending: int = 0,
     problems: int = 0,
 ) -> Report:
-    """The report of ``period`` from ``rows``.
+    """The report of ``period`` from ``rows`` (or their ``Tally``).
 
     ``offices``: slugs to include (shown in catalog order; unknown slugs are
     ignored); None means every office of the catalog. Rows dated outside the
@@ -348,10 +344,7 @@ def build_report(
     wanted = set(catalog.slugs if offices is None else offices)
     chosen = [o for o in catalog.offices if o.slug in wanted]
     slugs = {o.slug for o in chosen}
-    by_office: dict[str, list[Row]] = defaultdict(list)
-    for r in rows:
-        if r.office in slugs and period.start <= r.day <= period.end:
-            by_office[r.office].append(r)
+    tally = rows if isinstance(rows, Tally) else tally_rows(rows, period.start, period.end, slugs, daily_keys(catalog))
 
     all_working = working_days(period.start, period.end)
     elapsed = [d for d in all_working if d <= today]
@@ -359,10 +352,12 @@ def build_report(
 
     office_reports = []
     orphan_keys: list[str] = []
+    orphans = 0
     for office in chosen:
-        rep, keys = _office_report(office, by_office.get(office.slug, []), elapsed, upcoming)
+        rep, keys, n = _office_report(office, tally, elapsed, upcoming)
         office_reports.append(rep)
         orphan_keys.extend(keys)
+        orphans += n
     return Report(
         period=period,
         today=today,
@@ -372,6 +367,6 @@ def build_report(
         stale=stale,
         pending=pending,
         problems=problems,
-        orphans=len(orphan_keys),
+        orphans=orphans,
         orphan_keys=tuple(sorted(set(orphan_keys))),
     )

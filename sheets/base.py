@@ -12,6 +12,7 @@ activity done that day is a row with ``lucrari == 1``.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Iterable, Protocol, Sequence, runtime_checkable
@@ -84,6 +85,47 @@ class StoreError(Exception):
 
 class RowNotFound(StoreError):
     pass
+
+
+@dataclass
+class Tally:
+    """What a report needs from the rows, however many there are.
+
+    ``sums``: (office, activity, part) -> (Nr. lucrări, Nr. documente, rows);
+    ``done_days``: (office, activity) -> days a daily activity was done;
+    ``clerks``: (office, day) -> who entered rows that day. ``tally_rows``
+    computes it from rows; a store may compute the same in its database
+    (``LocalStore.tally``), which is how a year of a hundred offices is
+    reported without making an object per row (reports/model.py renders
+    either)."""
+
+    sums: dict[tuple[str, str, str], tuple[int, int, int]]
+    done_days: dict[tuple[str, str], set[date]]
+    clerks: dict[tuple[str, date], set[str]]
+
+
+def tally_rows(rows: Iterable[Row], start: date, end: date, offices: Iterable[str],
+               daily: set[tuple[str, str]]) -> Tally:
+    """The tally of ``rows`` of ``offices`` dated ``start``..``end``."""
+    wanted = set(offices)
+    sums: dict[tuple[str, str, str], list[int]] = {}
+    done: dict[tuple[str, str], set[date]] = defaultdict(set)
+    clerks: dict[tuple[str, date], set[str]] = defaultdict(set)
+    for r in rows:
+        if r.office not in wanted or not start <= r.day <= end:
+            continue
+        key = (r.office, r.activity, r.part)
+        acc = sums.get(key)
+        if acc is None:
+            acc = sums[key] = [0, 0, 0]
+        acc[0] += r.lucrari or 0
+        acc[1] += r.documente or 0
+        acc[2] += 1
+        if r.clerk:
+            clerks[(r.office, r.day)].add(r.clerk)
+        if r.lucrari and not r.part and (r.office, r.activity) in daily:
+            done[(r.office, r.activity)].add(r.day)
+    return Tally({k: tuple(v) for k, v in sums.items()}, dict(done), dict(clerks))
 
 
 @runtime_checkable

@@ -156,3 +156,39 @@ def test_saving_unchanged_rows_keeps_their_time_stamp(store):
     first = read_all(store).rows[0].entered_at
     store.save_day("presa", D1, "ana", rows)
     assert read_all(store).rows[0].entered_at == first
+
+
+def test_local_tally_equals_the_tally_of_its_rows(tmp_path):
+    """LocalStore.tally (SQL) is what tally_rows computes from read()."""
+    import random
+
+    from forms import load_catalog
+    from reports.model import daily_keys
+    from sheets.base import tally_rows
+    from sheets.local import LocalStore
+    from tests.conftest import ROOT
+
+    catalog = load_catalog(ROOT / "forms")
+    store = LocalStore(tmp_path / "t.sqlite3")
+    rng = random.Random(7)
+    for n in range(300):
+        office = rng.choice(catalog.offices)
+        day = date(2026, 11, rng.randint(1, 30))
+        clerk = rng.choice(["ana", "ion", "Ștefan"])
+        rows = []
+        for act in rng.sample(office.activities, 4):
+            if act.kind == "breakdown":
+                rows += [Row(office.slug, day, act.id, clerk, lucrari=rng.randint(0, 9), part=p.key) for p in act.parts]
+            elif act.kind == "daily":
+                rows.append(Row(office.slug, day, act.id, clerk, lucrari=rng.choice([0, 1])))
+            else:
+                values = {c: rng.choice([None, 0, rng.randint(1, 500)]) for c in act.counters}
+                rows.append(Row(office.slug, day, act.id, clerk, **values))
+        rows.append(Row(office.slug, day, "scos-din-catalog", clerk, lucrari=3))  # an orphan
+        store.save_day(office.slug, day, clerk, rows)
+    start, end, offices = date(2026, 11, 3), date(2026, 11, 26), ["presa", "consiliere"]
+    daily = daily_keys(catalog)
+    expected = tally_rows(store.read(offices, start, end).rows, start, end, offices, daily)
+    got = store.tally(offices, start, end, daily)
+    assert got == expected
+    assert len(got.sums) > 30 and got.done_days and got.clerks
