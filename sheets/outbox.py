@@ -26,13 +26,13 @@ import os
 import random
 import sqlite3
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from .base import Row
+from .sqlite import SQLiteFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ops (
@@ -134,30 +134,8 @@ class Outbox:
         self.path = str(path)
         self.clock = clock
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self):
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.row_factory = sqlite3.Row
-        con.execute("PRAGMA busy_timeout=30000")
-        try:
-            yield con
-        finally:
-            con.close()
-
-    @contextmanager
-    def _write(self):
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+        self.db = SQLiteFile(self.path, _SCHEMA)
+        self._connect, self._write = self.db.connect, self.db.transaction
 
     # -- adding -------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import gspread
 import pytest
+
+from tests.clock import FakeClock
 import requests
 from gspread.exceptions import APIError, SpreadsheetNotFound, WorksheetNotFound
 
@@ -26,20 +28,9 @@ SSID = "1TestSpreadsheetId_abcdefghijklmnopqrstuvwx"
 API = "https://sheets.googleapis.com/v4/spreadsheets/"
 
 
-class FakeClock:
-    def __init__(self, now: float = 1000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock():
-    return FakeClock()
+    return FakeClock(1000.0)
 
 
 @pytest.fixture

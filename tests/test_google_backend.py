@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.clock import FakeClock
+
 from sheets import ConfigError, Problem, Row, RowNotFound, StoreError
 from sheets.emulator import EmulatorServer
 from sheets.layout import HEADER, parse_count, parse_day
@@ -27,20 +29,9 @@ D1, D2, D3 = date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)
 WEEK = (date(2026, 11, 23), date(2026, 11, 29))
 
 
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return FakeClock()
 
 
 @pytest.fixture
