@@ -265,12 +265,13 @@ def daily_keys(catalog: Catalog) -> set[tuple[str, str]]:
 _COLUMN = {c: i for i, c in enumerate(COUNTERS)}  # counter -> index in a sums tuple
 
 
-def _line(office: str, activity: Activity, tally: Tally, elapsed: Sequence[date]) -> Line:
+def _line(sums: dict, done_days: set[date], activity: Activity, elapsed: Sequence[date]) -> Line:
+    """One activity's cells; ``sums``: (activity, part) -> totals of its office."""
     def total(counter: str, part: str = "") -> int:
-        return tally.sums.get((office, activity.id, part), (0, 0, 0))[_COLUMN[counter]]
+        return sums.get((activity.id, part), (0, 0, 0))[_COLUMN[counter]]
 
     if activity.kind == "daily":
-        word = _daily_text(tally.done_days.get((office, activity.id), set()), elapsed)
+        word = _daily_text(done_days, elapsed)
         cells = tuple(Cell(word, None, True) if c in activity.counters else BLANK for c in COUNTERS)
     elif activity.kind == "breakdown":
         (counter,) = activity.counters
@@ -294,19 +295,21 @@ def _clerk_key(name: str) -> tuple[str, str]:
 
 
 def _office_report(
-    office: Office, tally: Tally, elapsed: Sequence[date], upcoming: int
+    office: Office, sums: dict, done_days: dict, clerks_by_day: dict, elapsed: Sequence[date], upcoming: int
 ) -> tuple[OfficeReport, list[str], int]:
+    """``sums``: (activity, part) -> totals, ``clerks_by_day``: day -> clerks,
+    both of this office; ``done_days``: the whole tally's."""
     orphan_keys: list[str] = []
     orphan_rows = 0
-    for (slug, activity, part), (_, _, n) in tally.sums.items():
-        if slug == office.slug and not _belongs(office.activity(activity), part):
-            orphan_keys.append("/".join(x for x in (slug, activity, part) if x))
+    for (activity, part), (_, _, n) in sums.items():
+        if not _belongs(office.activity(activity), part):
+            orphan_keys.append("/".join(x for x in (office.slug, activity, part) if x))
             orphan_rows += n
     groups = tuple(
-        Group(wt.title, tuple(_line(office.slug, a, tally, elapsed) for a in wt.activities))
+        Group(wt.title, tuple(_line(sums, done_days.get((office.slug, a.id), set()), a, elapsed)
+                              for a in wt.activities))
         for wt in office.work_types
     )
-    clerks_by_day = {day: names for (slug, day), names in tally.clerks.items() if slug == office.slug}
     # Every working day up to today, plus any other day that has entries
     # (a Saturday, a holiday, a day entered in advance).
     shown = sorted(set(elapsed) | set(clerks_by_day))
@@ -350,11 +353,18 @@ def build_report(
     elapsed = [d for d in all_working if d <= today]
     upcoming = len(all_working) - len(elapsed)
 
+    sums: dict[str, dict] = defaultdict(dict)
+    for (slug, activity, part), totals in tally.sums.items():
+        sums[slug][(activity, part)] = totals
+    clerks: dict[str, dict] = defaultdict(dict)
+    for (slug, day), names in tally.clerks.items():
+        clerks[slug][day] = names
     office_reports = []
     orphan_keys: list[str] = []
     orphans = 0
     for office in chosen:
-        rep, keys, n = _office_report(office, tally, elapsed, upcoming)
+        rep, keys, n = _office_report(office, sums[office.slug], tally.done_days, clerks[office.slug], elapsed,
+                                      upcoming)
         office_reports.append(rep)
         orphan_keys.extend(keys)
         orphans += n
