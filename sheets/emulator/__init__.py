@@ -35,6 +35,11 @@ connection without a byte; "drop_before_write" closes it without applying.
 ``endpoint`` is an endpoint name, "read", "write" or None (= any request; for
 the two drop faults None means any *write*).
 
+Responses are pretty-printed JSON like Google's, compact with the
+``prettyPrint=false`` system parameter. ``request_log()`` shows each API
+request's endpoint, range and status, plus batchGet's ``ranges`` and
+``"prettyPrint": False`` when sent.
+
 Deliberate limits: formulas are stored, never evaluated (rendered "#NAME?"
 except with valueRenderOption=FORMULA); USER_ENTERED parses plain numbers,
 TRUE/FALSE, "=" formulas, a leading apostrophe and ISO dates/datetimes only

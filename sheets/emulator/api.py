@@ -65,6 +65,8 @@ class Route:
     kind: str  # "read" or "write"
     spreadsheet_id: Optional[str] = None
     range_text: Optional[str] = None  # percent-decoded
+    ranges: Tuple[str, ...] = ()  # the ``ranges`` query parameters (batchGet), set by the server
+    pretty: bool = True  # Google's ``prettyPrint`` (false: compact JSON), set by the server
 
     @property
     def is_write(self) -> bool:

@@ -8,12 +8,19 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional, Tuple
+from dataclasses import replace
 from urllib.parse import parse_qs
 
 from .api import route
 from .state import SheetsEmulator
 
 CONTROL_PREFIX = "/__emulator/"
+
+
+def pretty_print(query: Dict[str, List[str]]) -> bool:
+    """Google's ``prettyPrint`` system parameter (every API): true by default."""
+    values = query.get("prettyPrint")
+    return not values or values[-1].strip().lower() not in ("false", "0")
 
 
 def _control_table(emu: SheetsEmulator) -> Dict[Tuple[str, str], Callable[..., Any]]:
@@ -90,8 +97,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _send_json(self, status: int, payload: Any) -> None:
-        body = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
+    def _send_json(self, status: int, payload: Any, pretty: bool = True) -> None:
+        """Pretty-printed JSON like Google's default; compact with ``prettyPrint=false``."""
+        if pretty:
+            text = json.dumps(payload, ensure_ascii=False, indent=2)
+        else:
+            text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        body = text.encode("utf-8")
         reason = self.responses.get(status, ("",))[0]
         head = (
             "HTTP/1.1 %d %s\r\n"
@@ -141,12 +153,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self, method: str, raw_path: str, query: Dict[str, List[str]], raw: bytes) -> None:
         emu = self.emulator
         rt = route(method, raw_path)
+        pretty = pretty_print(query)
+        rt = replace(rt, ranges=tuple(query.get("ranges", ())), pretty=pretty)
         decision = emu.admit(rt)
         if decision.delay:
             time.sleep(decision.delay)
         if decision.error is not None:
             emu.finish(rt, decision.error.code)
-            self._send_json(decision.error.code, decision.error.envelope())
+            self._send_json(decision.error.code, decision.error.envelope(), pretty)
             return
         if decision.drop_before:
             emu.finish(rt, None)
@@ -162,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "code": 400,
                     "message": "Invalid JSON payload received. %s" % exc,
                     "status": "INVALID_ARGUMENT",
-                }})
+                }}, pretty)
                 return
         status, payload = emu.execute(rt, query, body)
         if decision.drop_after:
@@ -170,7 +184,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
             return
         emu.finish(rt, status)
-        self._send_json(status, payload)
+        self._send_json(status, payload, pretty)
 
     def _control(self, method: str, name: str, query: Dict[str, List[str]], raw: bytes) -> None:
         fn = self.controls.get((method, name))

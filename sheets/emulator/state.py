@@ -221,7 +221,8 @@ class SheetsEmulator(ApiMixin):
             self._log.clear()
 
     def request_log(self) -> List[Dict[str, Any]]:
-        """Recent API requests: {"endpoint", "range", "status"} (status None = dropped)."""
+        """Recent API requests: {"endpoint", "range", "status"} (status None = dropped),
+        plus "ranges" (batchGet's ranges) and "prettyPrint": False when the request had them."""
         with self.lock:
             return [dict(x) for x in self._log]
 
@@ -328,7 +329,12 @@ class SheetsEmulator(ApiMixin):
         with self.lock:
             if status is None or status >= 400:
                 self._counts["failed"] += 1
-            self._log.append({"endpoint": rt.endpoint, "range": rt.range_text, "status": status})
+            entry: Dict[str, Any] = {"endpoint": rt.endpoint, "range": rt.range_text, "status": status}
+            if rt.ranges:
+                entry["ranges"] = list(rt.ranges)
+            if not rt.pretty:
+                entry["prettyPrint"] = False
+            self._log.append(entry)
 
     def handle(self, method: str, raw_path: str, query: Dict[str, List[str]], body: Any) -> Tuple[int, Dict[str, Any]]:
         """In-process shortcut (no HTTP, no sleeping, drops reported as status 0)."""
