@@ -59,6 +59,7 @@ def table(slug):
     rows = sorted(result.rows, key=lambda r: (r.day, r.clerk.lower(), order.get(r.activity, 1e9), r.part))
     return render_template(
         "data.html", office=office, period=period, rows=rows, result=result, format_date=format_date,
+        format_datetime=format_datetime,
         changes=_changes(slug), form=RowForm(formdata=None), delete_form=DeleteForm(),
         sheet_url=getattr(store(), "worksheet_url", lambda s: None)(slug),
     )

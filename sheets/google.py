@@ -7,11 +7,28 @@ Google, or ``sheets.http.EmulatorSession`` when ``SHEETS_EMULATOR_HOST`` is set
 retries forever and would re-POST appends): retries are ours.
 
 Reads: one ``values:batchGet`` for all the offices asked for (FORMATTED_VALUE,
-what people see), parsed by ``sheets.layout`` (columns by header name,
-Romanian numbers, problems instead of crashes), cached per set of offices for
-``SHEETS_CACHE_TTL`` seconds; when Google fails the last good read is served
-with ``stale=True``. Views always include the ops the sheet has not
-confirmed yet (``sheets.outbox``), so a clerk sees their figures at once.
+what people see; compact JSON, ``prettyPrint=false``), parsed by
+``sheets.layout`` (columns by header name, Romanian numbers, problems instead
+of crashes), cached per set of offices for ``SHEETS_CACHE_TTL`` seconds. Once
+a worksheet's header is known, only its columns up to the last one the app
+reads are asked for (``A:L`` when a supervisor added columns after ours); a
+read whose header does not hold them all reads that worksheet whole again.
+
+Pages never wait on Google for long. A page's read runs in a background
+thread, one per set of offices at a time (single flight: concurrent pages
+wait on the read in flight instead of sending their own). A page waits for
+it at most ``SHEETS_READ_BUDGET`` seconds (counted from the read's start)
+when an earlier read of those offices exists, and is then shown that read
+with ``stale=True`` (the "date din …" banner) while the read goes on and
+refreshes the cache when it ends; with no earlier read it waits at most
+``SHEETS_FIRST_READ_BUDGET`` seconds, then ``StoreError`` (a 503 page). When
+Google answers with an error the last good read is served likewise. A
+supervisor's correction is delivered at once, in the background: the page
+waits for it at most ``SHEETS_READ_BUDGET`` seconds, then says it is kept in
+the outbox. The sender's requests keep the plain ``SHEETS_TIMEOUT``, whoever
+waits for them. Views always include the
+ops the sheet has not confirmed yet (``sheets.outbox``), so a clerk sees
+their figures at once.
 
 Writes: ``save_day`` only commits an op to the outbox (``is_async``); one
 sender per host (a lease in the outbox database) delivers, per office and
@@ -51,6 +68,7 @@ from .layout import (
     ParsedSheet,
     cell_url,
     cell_values,
+    column_letters,
     column_runs,
     extended_value,
     normalise,
@@ -67,6 +85,9 @@ EMULATOR_ENV = "SHEETS_EMULATOR_HOST"
 NEW_SHEET_ROWS = 2  # the header (frozen) and one empty row; appends insert rows
 METADATA_FIELDS = "properties(title,locale),sheets(properties(sheetId,title,index,gridProperties))"
 UNREACHABLE = "Foaia de calcul Google nu răspunde acum."
+#: on every read: compact JSON (Google pretty-prints by default)
+COMPACT = {"prettyPrint": "false"}
+VALUE_PARAMS = {"valueRenderOption": "FORMATTED_VALUE", **COMPACT}
 
 
 def _now_iso() -> str:
@@ -143,6 +164,17 @@ class _Snapshot:
     stale: bool = False
 
 
+class _Flight:
+    """One page read of a set of offices, running in a background thread."""
+
+    def __init__(self, offices: frozenset):
+        self.offices = offices
+        self.started = time.monotonic()  # budgets are wall-clock time, whatever the store's clock
+        self.done = threading.Event()
+        self.snap: _Snapshot | None = None
+        self.error: BaseException | None = None
+
+
 class GoogleStore:
     """Rows in a Google Spreadsheet (see the module docstring)."""
 
@@ -151,6 +183,7 @@ class GoogleStore:
     def __init__(self, spreadsheet_id: str, session: requests.Session, catalog, outbox_path: str | Path, *,
                  cache_ttl: float = 30, sync_interval: float = 5, timeout=DEFAULT_TIMEOUT,
                  backoff_max: float = 32, backoff_unit: float = 1.0, max_attempts: int = 10,
+                 read_budget: float = 4, first_read_budget: float = 8,
                  lease_seconds: float = 300, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep, rand: Callable[[], float] = random.random,
                  emulator: str | None = None):
@@ -162,6 +195,8 @@ class GoogleStore:
         self.backoff_max = float(backoff_max)
         self.backoff_unit = float(backoff_unit)
         self.max_attempts = int(max_attempts)
+        self.read_budget = float(read_budget)
+        self.first_read_budget = float(first_read_budget)
         self.lease_seconds = float(lease_seconds)
         self.clock, self.sleep, self.rand = clock, sleep, rand
         self.emulator = emulator
@@ -176,6 +211,8 @@ class GoogleStore:
         self._remembered = self.outbox.sheet_ids()  # office -> (sheetId, title)
         self._headers: dict[str, tuple[int, HeaderMap, float]] = {}  # office -> (sheetId, header, when)
         self._cache: OrderedDict = OrderedDict()  # frozenset(offices) -> [_Snapshot, valid]
+        self._flights: dict[frozenset, _Flight] = {}  # page reads in progress
+        self._flights_pid = os.getpid()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._pid = os.getpid()
@@ -210,7 +247,7 @@ class GoogleStore:
         if meta is not None and not refresh:
             return meta
         data = _call(lambda: self.http.fetch_sheet_metadata(
-            self.spreadsheet_id, params={"includeGridData": "false", "fields": METADATA_FIELDS}))
+            self.spreadsheet_id, params={"includeGridData": "false", "fields": METADATA_FIELDS, **COMPACT}))
         sheets = {}
         for s in data.get("sheets", []):
             p = s.get("properties", {})
@@ -334,15 +371,29 @@ class GoogleStore:
 
     def _values_get(self, office: str, info: _SheetInfo, cells: str = "") -> dict:
         return _call(lambda: self.http.values_get(
-            self.spreadsheet_id, quote_title(info.title) + cells, params={"valueRenderOption": "FORMATTED_VALUE"}))
+            self.spreadsheet_id, quote_title(info.title) + cells, params=dict(VALUE_PARAMS)))
 
-    def _parse(self, office: str, info: _SheetInfo, values, meta: _Meta) -> ParsedSheet:
+    def _parse(self, office: str, info: _SheetInfo, values, meta: _Meta, window: bool = False) -> ParsedSheet:
         parsed = parse_sheet(values, office=office, title=info.title, sheet_id=info.sheet_id,
                              spreadsheet_id=self.spreadsheet_id, month_first=meta.locale == "en_US")
-        if parsed.header is not None and parsed.header.positions:
+        header = parsed.header
+        if header is not None and header.positions:
             with self._lock:
-                self._headers[office] = (info.sheet_id, parsed.header, self.clock())
+                known = self._headers.get(office)
+                if window and known is not None and known[0] == info.sheet_id:
+                    # a window shows the header up to our last column; cells after it are still there
+                    header = HeaderMap(header.positions, max(header.width, known[1].width))
+                self._headers[office] = (info.sheet_id, header, self.clock())
         return parsed
+
+    def _window(self, office: str, info: _SheetInfo) -> str:
+        """The columns to read: up to the last one of ours ("!A:L") when the
+        worksheet's header is known and holds them all; else "" (whole)."""
+        with self._lock:
+            known = self._headers.get(office)
+        if known is None or known[0] != info.sheet_id or known[1].missing():
+            return ""
+        return "!A:" + column_letters(max(known[1].positions.values()))
 
     # -- reading --------------------------------------------------------------
 
@@ -354,21 +405,39 @@ class GoogleStore:
                     self.clock() - meta.fetched_at >= self.cache_ttl:
                 continue  # a worksheet may have been created since: look again
             found = [(o, i) for o, i in sheets.items() if i is not None]
+            windows = [self._window(o, i) for o, i in found]
             fetched_at = self.clock()
             try:
-                data = _call(lambda: self.http.values_batch_get(
-                    self.spreadsheet_id, [quote_title(i.title) for _, i in found],
-                    params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"})) if found else {}
+                ranges = self._batch_get([quote_title(i.title) + w for (_, i), w in zip(found, windows)])
             except _Failure as exc:
                 if exc.status == 400 and attempt == 0:
-                    continue  # a worksheet was renamed or deleted: refresh the metadata
+                    # a worksheet was renamed or deleted, or lost columns: look again, read whole
+                    with self._lock:
+                        for office, _ in found:
+                            self._headers.pop(office, None)
+                    continue
                 raise
-            ranges = data.get("valueRanges", [])
             parsed = {o: None for o in offices}
-            for (office, info), vr in zip(found, ranges):
-                parsed[office] = self._parse(office, info, vr.get("values", []), meta)
+            whole = []
+            for (office, info), window, vr in zip(found, windows, ranges):
+                values = vr.get("values", [])
+                if window and HeaderMap.from_row(values[0] if values else []).missing():
+                    whole.append((office, info))  # our columns moved past the window: read it whole
+                    continue
+                parsed[office] = self._parse(office, info, values, meta, window=bool(window))
+            if whole:
+                for (office, info), vr in zip(whole, self._batch_get([quote_title(i.title) for _, i in whole])):
+                    parsed[office] = self._parse(office, info, vr.get("values", []), meta)
             return _Snapshot(parsed, datetime.fromtimestamp(fetched_at, timezone.utc), fetched_at)
         raise AssertionError("unreachable")
+
+    def _batch_get(self, ranges: list[str]) -> list[dict]:
+        """ONE values:batchGet; its valueRanges, in the order asked."""
+        if not ranges:
+            return []
+        data = _call(lambda: self.http.values_batch_get(
+            self.spreadsheet_id, ranges, params={**VALUE_PARAMS, "majorDimension": "ROWS"}))
+        return data.get("valueRanges", [])
 
     def _cached(self, offices: Sequence[str], *, valid_only: bool) -> _Snapshot | None:
         wanted = set(offices)
@@ -385,20 +454,57 @@ class GoogleStore:
         return best
 
     def _snapshot(self, offices: Sequence[str], fresh: bool) -> _Snapshot:
+        """A page's read: the cache, else the read in flight (or a new one),
+        waited for within the budget, else the last good read marked stale."""
         if not fresh:
             snap = self._cached(offices, valid_only=True)
             if snap is not None:
                 return snap
-        try:
-            snap = self._fetch(offices)
-        except _Failure as exc:
-            old = self._cached(offices, valid_only=False)
-            if old is None:
-                raise StoreError(f"{UNREACHABLE} ({exc.message})") from exc
-            log.warning("Google read failed, serving the read of %s: %s", old.read_at, exc.message)
-            return replace(old, stale=True)
+        old = self._cached(offices, valid_only=False)
+        budget = self.read_budget if old is not None else self.first_read_budget
+        flight = self._flight(offices)
+        flight.done.wait(max(0.0, flight.started + budget - time.monotonic()))
+        if flight.done.is_set():
+            if flight.error is None:
+                return flight.snap
+            if not isinstance(flight.error, _Failure):
+                raise flight.error  # a bug: as if the read had run in this thread
+            failure: _Failure | None = flight.error
+            message = failure.message
+        else:
+            failure, message = None, f"Google nu a răspuns în {budget:g} s."
+        old = self._cached(offices, valid_only=False) or old
+        if old is None:
+            raise StoreError(f"{UNREACHABLE} ({message})") from failure
+        log.warning("Google read failed or slow, serving the read of %s: %s", old.read_at, message)
+        return replace(old, stale=True)
+
+    def _flight(self, offices: Sequence[str]) -> _Flight:
+        """The read in flight of these offices (or of more), else a new one."""
+        wanted = frozenset(offices)
         with self._lock:
-            key = frozenset(offices)
+            if os.getpid() != self._flights_pid:  # forked: the parent's threads are not here
+                self._flights, self._flights_pid = {}, os.getpid()
+            for key, flight in self._flights.items():
+                if wanted <= key:
+                    return flight
+            flight = self._flights[wanted] = _Flight(wanted)
+        threading.Thread(target=self._fly, args=(flight, list(offices)), name="sheets-read", daemon=True).start()
+        return flight
+
+    def _fly(self, flight: _Flight, offices: list[str]) -> None:
+        try:
+            flight.snap = self._keep(flight.offices, self._fetch(offices))
+        except BaseException as exc:  # handed to the pages waiting for it
+            flight.error = exc
+        finally:
+            with self._lock:
+                if self._flights.get(flight.offices) is flight:
+                    del self._flights[flight.offices]
+            flight.done.set()
+
+    def _keep(self, key: frozenset, snap: _Snapshot) -> _Snapshot:
+        with self._lock:
             self._cache[key] = [snap, True]
             self._cache.move_to_end(key)
             while len(self._cache) > 32:
@@ -471,9 +577,26 @@ class GoogleStore:
 
     # -- the sender -------------------------------------------------------------
 
-    def deliver_now(self, office: str) -> bool:
-        """Try to deliver ``office``'s pending ops now (bounded time); False if
-        they stay queued (Google failing, backing off, or another sender busy)."""
+    def deliver_now(self, office: str, wait: float | None = None) -> bool:
+        """Try to deliver ``office``'s pending ops now, for a page: waits at most
+        ``wait`` seconds (default ``SHEETS_READ_BUDGET``) while the delivery,
+        with the plain timeouts, goes on in the background; False if they stay
+        queued (Google failing or slow, backing off, or another sender busy)."""
+        done, result = threading.Event(), [False]
+
+        def deliver():
+            try:
+                result[0] = self._deliver_now(office)
+            except Exception:  # pragma: no cover - the sender retries whatever happened
+                log.exception("Delivery to %s failed", office)
+            finally:
+                done.set()
+
+        threading.Thread(target=deliver, name="sheets-deliver", daemon=True).start()
+        done.wait(self.read_budget if wait is None else wait)
+        return result[0]
+
+    def _deliver_now(self, office: str) -> bool:
         if not self._flush_lock.acquire(timeout=min(5.0, self.in_flight_seconds)):
             return False  # the sender thread is flushing: it will deliver them
         try:
@@ -700,10 +823,8 @@ class GoogleStore:
         for info in self._create([slug for slug, _ in missing]):
             lines.append(f"created worksheet '{info.title}' (sheetId {info.sheet_id}) with its header")
         if existing:
-            data = _call(lambda: self.http.values_batch_get(
-                self.spreadsheet_id, [quote_title(i.title) + "!1:1" for _, i in existing],
-                params={"valueRenderOption": "FORMATTED_VALUE"}))
-            for (slug, info), vr in zip(existing, data.get("valueRanges", [])):
+            ranges = self._batch_get([quote_title(i.title) + "!1:1" for _, i in existing])
+            for (slug, info), vr in zip(existing, ranges):
                 header = HeaderMap.from_row((vr.get("values") or [[]])[0])
                 if header.missing():
                     names = [dict(zip(KEYS, HEADER))[k] for k in header.missing()]
@@ -833,5 +954,7 @@ def open_google_store(config, instance_path: Path, catalog) -> GoogleStore:
         spreadsheet_id, session, catalog, Path(instance_path) / "outbox.sqlite3",
         cache_ttl=_number(config, "SHEETS_CACHE_TTL"), sync_interval=_number(config, "SHEETS_SYNC_INTERVAL"),
         timeout=timeout, backoff_max=_number(config, "SHEETS_BACKOFF_MAX", 1, 32),
-        max_attempts=int(_number(config, "SHEETS_MAX_ATTEMPTS", 1, 10)), emulator=emulator or None,
+        max_attempts=int(_number(config, "SHEETS_MAX_ATTEMPTS", 1, 10)),
+        read_budget=_number(config, "SHEETS_READ_BUDGET", 0, 4),
+        first_read_budget=_number(config, "SHEETS_FIRST_READ_BUDGET", 0, 8), emulator=emulator or None,
     )
