@@ -211,7 +211,7 @@ class Report:
         if self.stale:
             when = f" (date din {format_datetime(self.read_at)})" if self.read_at else ""
             out.append(
-                "Datele nu au putut fi citite acum din foaia de calcul; "
+                "Foaia de calcul nu a răspuns la timp; "
                 f"se afișează ultima citire reușită{when}."
             )
         if self.pending == 1:

@@ -445,7 +445,7 @@ def test_notices_for_stale_pending_problems():
     read_at = datetime(2026, 11, 27, 14, 42, tzinfo=timezone.utc)
     report = build_report(CATALOG, [], WEEK, today=FRIDAY, read_at=read_at, stale=True, pending=1, problems=21)
     assert report.notices == (
-        "Datele nu au putut fi citite acum din foaia de calcul; se afișează ultima citire reușită "
+        "Foaia de calcul nu a răspuns la timp; se afișează ultima citire reușită "
         "(date din 27 noiembrie 2026, 16:42).",
         "O înregistrare salvată local nu a ajuns încă în foaia de calcul și poate lipsi din raport.",
         "21 de celule din foile de calcul nu au putut fi citite și nu sunt incluse în raport.",

@@ -184,7 +184,7 @@ def test_notices_and_missing_days_are_written():
     assert col_a[:4] == [
         "Primăria Sectorului 3",
         "Săptămâna 23–27 noiembrie 2026",
-        "Datele nu au putut fi citite acum din foaia de calcul; se afișează ultima citire reușită.",
+        "Foaia de calcul nu a răspuns la timp; se afișează ultima citire reușită.",
         "O înregistrare se referă la o activitate care nu mai este în catalog și nu apare în tabel.",
     ]
     assert col_a[-1] == (
