@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from sheets import StoreError
 

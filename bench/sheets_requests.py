@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import gspread

@@ -140,3 +140,27 @@ class Clerk:
 
     def close(self) -> None:
         self.http.close()
+
+
+def fresh_instance(tmp_path: Path, users_db: Path) -> Path:
+    """An instance folder with the users and nothing else (no secret key
+    yet: the workers create it at their first start, concurrently)."""
+    import sqlite3
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    with sqlite3.connect(users_db) as src, sqlite3.connect(instance / "app.sqlite3") as dst:
+        src.backup(dst)
+    return instance
+
+
+def drained_outbox(instance: Path, seconds: float = 60) -> dict:
+    """The outbox's counts once nothing is pending (or ``seconds`` passed)."""
+    from sheets.outbox import Outbox
+
+    outbox = Outbox(instance / "outbox.sqlite3")
+    deadline = time.monotonic() + seconds
+    while outbox.counts()["pending"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return outbox.counts()
+

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 
 from tests.conftest import ROOT
 
@@ -37,8 +36,6 @@ def test_users_commands(app):
 
 
 def test_demo_is_idempotent_and_reproduces_the_week(app):
-    from datetime import date
-
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output

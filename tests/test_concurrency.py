@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import multiprocessing
 import tempfile
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -23,7 +22,7 @@ import pytest
 from access import today
 from forms import load_catalog
 from sheets.local import LocalStore
-from tests.live import ROOT, Clerk, create_users, gunicorn
+from tests.live import ROOT, Clerk, create_users, drained_outbox, fresh_instance, gunicorn
 
 CLERKS, SUBMISSIONS = 50, 20
 CATALOG = load_catalog(ROOT / "forms")
@@ -57,18 +56,6 @@ def users_db():
     folder = Path(tempfile.mkdtemp(prefix="clerks-"))
     create_users(folder, [(name, "clerk", (cells[0][0],)) for name, cells in PLAN.items()])
     return folder / "app.sqlite3"
-
-
-def fresh_instance(tmp_path: Path, users_db: Path) -> Path:
-    """An instance folder with the users and nothing else (no secret key
-    yet: the workers create it at their first start, concurrently)."""
-    import sqlite3
-
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    with sqlite3.connect(users_db) as src, sqlite3.connect(instance / "app.sqlite3") as dst:
-        src.backup(dst)
-    return instance
 
 
 def run_clerks(base: str) -> list[str]:
@@ -112,8 +99,6 @@ def test_50_clerks_times_20_submissions_local_store(tmp_path, users_db):
 def test_50_clerks_times_20_submissions_google_backend(tmp_path, users_db):
     from sheets.emulator import EmulatorServer
     from sheets.layout import HEADER
-    from sheets.outbox import Outbox
-
     instance = fresh_instance(tmp_path, users_db)
     with EmulatorServer() as server:
         emu = server.emulator
@@ -122,11 +107,7 @@ def test_50_clerks_times_20_submissions_google_backend(tmp_path, users_db):
                "SHEETS_EMULATOR_HOST": server.host, "FLASK_SHEETS_SYNC_INTERVAL": "0.5"}
         with gunicorn(instance, workers=3, env=env) as base:
             failures = run_clerks(base)
-            outbox = Outbox(instance / "outbox.sqlite3")
-            deadline = time.monotonic() + 60
-            while outbox.counts()["pending"] and time.monotonic() < deadline:
-                time.sleep(0.5)
-            counts = outbox.counts()
+            counts = drained_outbox(instance)
         assert failures == []
         assert counts["pending"] == counts["failed"] == 0, counts
         assert counts["delivered"] + counts["superseded"] == 1000, counts

@@ -16,7 +16,7 @@ import pytest
 
 from tests.clock import FakeClock
 
-from sheets import ConfigError, Problem, Row, RowNotFound, StoreError
+from sheets import ConfigError, Row, RowNotFound
 from sheets.emulator import EmulatorServer
 from sheets.layout import HEADER, parse_count, parse_day
 from tests.conftest import make_app

@@ -29,7 +29,7 @@ import pytest
 
 from access import today
 from forms import load_catalog
-from tests.live import ROOT, Clerk, create_users, gunicorn
+from tests.live import ROOT, Clerk, create_users, drained_outbox, fresh_instance, gunicorn
 
 SS = "1StormSpreadsheet_abcdefghijklmnopqrstuv"
 SPEEDUP = 8
@@ -136,25 +136,15 @@ def storm_users():
 
 
 def test_saves_during_a_429_storm_are_answered_and_delivered_once(tmp_path, storm_users):
-    import sqlite3
-
     from sheets.emulator import EmulatorServer, SheetsEmulator
-    from sheets.outbox import Outbox
 
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    with sqlite3.connect(storm_users) as src, sqlite3.connect(instance / "app.sqlite3") as dst:
-        src.backup(dst)
+    instance = fresh_instance(tmp_path, storm_users)
     emulator = SheetsEmulator(clock=FastClock())
     emulator.create_spreadsheet(SS, title="Raportare activitate")
     with EmulatorServer(emulator) as server, gunicorn(instance, workers=3, env=storm_env(server.host)) as base:
         expected, failures, latencies = run_storm(base, emulator)
         during = emulator.counts()
-        outbox = Outbox(instance / "outbox.sqlite3")
-        deadline = time.monotonic() + 60
-        while outbox.counts()["pending"] and time.monotonic() < deadline:
-            time.sleep(0.5)
-        counts = outbox.counts()
+        counts = drained_outbox(instance)
     assert failures == []
     assert len(latencies) >= CLERKS * 5  # the storm really was busy
     assert during["failed"] > 0  # and Google really refused requests
@@ -166,15 +156,9 @@ def test_saves_during_a_429_storm_are_answered_and_delivered_once(tmp_path, stor
 
 
 def test_a_worker_that_never_read_still_queues_saves_during_a_storm(tmp_path, storm_users):
-    import sqlite3
-
     from sheets.emulator import EmulatorServer, SheetsEmulator
-    from sheets.outbox import Outbox
 
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    with sqlite3.connect(storm_users) as src, sqlite3.connect(instance / "app.sqlite3") as dst:
-        src.backup(dst)
+    instance = fresh_instance(tmp_path, storm_users)
     emulator = SheetsEmulator(clock=FastClock())
     emulator.create_spreadsheet(SS, title="Raportare activitate")
     emulator.storm("429", seconds=40)  # 5 real seconds, from before the server's first request
@@ -193,11 +177,7 @@ def test_a_worker_that_never_read_still_queues_saves_during_a_storm(tmp_path, st
                 assert r.status_code == 302, r.text[-1500:]
                 expected.append((office, day, act.id, clerk.username, int(next(iter(fields.values())))))
             clerk.close()
-        outbox = Outbox(instance / "outbox.sqlite3")
-        deadline = time.monotonic() + 60
-        while outbox.counts()["pending"] and time.monotonic() < deadline:
-            time.sleep(0.5)
-        counts = outbox.counts()
+        counts = drained_outbox(instance)
     assert statuses == [503] * 4  # a page cannot be shown without any read
     assert counts["pending"] == counts["failed"] == 0, counts
     grid = grid_rows(emulator)
