@@ -45,7 +45,8 @@ def _period():
 @login_required
 def index():
     require_supervisor()
-    return render_template("data_index.html", offices=catalog().offices, period=_period())
+    return render_template("data_index.html", offices=catalog().offices, period=_period(),
+                           google=getattr(store(), "is_async", False))
 
 
 @bp.route("/<slug>")

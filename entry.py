@@ -7,10 +7,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from access import catalog, office_for, store, today
-from forms.entry import form_class, form_data_from_rows, rows_from_form
+from forms.entry import form_class, form_data_from_rows, keep_unseen, rows_from_form
 from sheets import StoreError
 from reports.periods import format_day_short as day_label
-from reports.periods import format_weekday_date, working_days
+from reports.periods import count_phrase, format_weekday_date, working_days
 
 
 def format_date(day: date) -> str:
@@ -96,10 +96,10 @@ def entry_form(slug):
                 form.form_errors.append("Nu ați completat nicio valoare; nu s-a salvat nimic.")
                 status = 400
             else:
-                store().save_day(slug, day, clerk, rows)
+                store().save_day(slug, day, clerk, keep_unseen(rows, mine, office))
                 pending = getattr(store(), "is_async", False)
                 flash(
-                    f"Salvat: {len(rows)} {'rând' if len(rows) == 1 else 'rânduri'} pentru {format_date(day)}"
+                    f"Salvat: {count_phrase(len(rows), 'rând', 'rânduri')} pentru {format_date(day)}"
                     + ("; se sincronizează cu foaia de calcul." if pending else "."),
                     "success",
                 )

@@ -94,10 +94,11 @@ class UserStore:
     def add(self, username: str, password: str, role: str, offices=(), known_offices=None) -> User:
         username = username.strip()
         if (not username or len(username) > 64 or any(c.isspace() for c in username)
-                or any(unicodedata.category(c).startswith("C") for c in username) or "/" in username):
-            # "/" would break the user's page addresses (/users/<name>/...).
+                or any(unicodedata.category(c).startswith("C") for c in username) or "/" in username
+                or not username.strip(".")):
+            # "/" or a name of dots would break the user's page addresses (/users/<name>/...).
             raise UserError("Numele de utilizator trebuie să aibă 1–64 de caractere, fără spații, "
-                            "„/” sau caractere de control.")
+                            "„/” sau caractere de control, și nu doar puncte.")
         if role not in ROLES:
             raise UserError(f"Rol necunoscut: {role}. Roluri: {', '.join(ROLES)}.")
         offices = tuple(dict.fromkeys(offices))
@@ -109,7 +110,10 @@ class UserStore:
             raise UserError("Un funcționar trebuie să aparțină cel puțin unui serviciu.")
         check_password_rules(password)
         with self.db.transaction() as con:
-            if con.execute("SELECT 1 FROM users WHERE username=?", (username,)).fetchone():
+            # Row ids fold the clerk's name (str.lower), so "Ștefan" and
+            # "ștefan" must be one user; SQLite's NOCASE folds ASCII only.
+            taken = [r[0] for r in con.execute("SELECT username FROM users")]
+            if any(name.casefold() == username.casefold() for name in taken):
                 raise UserError(f"Utilizatorul „{username}” există deja.")
             con.execute(
                 "INSERT INTO users (username, password_hash, role, offices, created_at) VALUES (?, ?, ?, ?, ?)",

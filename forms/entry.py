@@ -132,6 +132,25 @@ def rows_from_form(form, office: Office, day: date, clerk: str) -> list[Row]:
     return sorted(rows, key=lambda r: (order[r.activity], r.part))
 
 
+def keep_unseen(rows: list[Row], saved: list[Row], office: Office) -> list[Row]:
+    """``rows`` from the form, plus what the form cannot show of the clerk's
+    saved day: supervisors' notes, values in counters an activity does not
+    use, rows of activities no longer in the catalog. Saving a day again
+    must not erase them (nor the "corectat de" mark of an unchanged row)."""
+    before = {r.row_id: r for r in saved}
+    kept = []
+    for row in rows:
+        old = before.get(row.row_id)
+        if old is not None:
+            act = office.activity(row.activity)
+            hidden = {c: getattr(old, c) for c in COUNTERS if c not in act.counters}
+            row = row.with_changes(note=old.note, **hidden)
+        kept.append(row)
+    shown = {s.activity.id for s in slots(office)}
+    return kept + [r for r in saved if r.activity not in shown or (r.part and not any(
+        p.key == r.part for p in office.activity(r.activity).parts))]
+
+
 def form_data_from_rows(office: Office, rows: list[Row]) -> dict:
     """Prefill values for a day already filled (inverse of rows_from_form)."""
     data: dict = {}

@@ -205,11 +205,10 @@ def _write_raport(ws: Worksheet, f: _Formats, report: Report, extra_notices: tup
 def _local_timestamp(value: str) -> datetime | None:
     if not value:
         return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
+    try:  # typed by hand in the sheet, it may be anything: then it stays text
+        return to_local(datetime.fromisoformat(value)).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         return None
-    return to_local(dt).replace(tzinfo=None)
 
 
 def _text(ws: Worksheet, row: int, col: int, value: str) -> None:

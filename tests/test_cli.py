@@ -7,7 +7,10 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import ROOT
+from users import UserError
 
 
 def test_users_commands(app):
@@ -82,3 +85,12 @@ def test_first_start_prints_an_admin_password(tmp_path):
 
     app = create_app({"TESTING": True}, instance_path=str(tmp_path / "instance"))
     assert app.extensions["users"].authenticate("admin", password).role == "admin"
+
+
+def test_user_names_that_would_collide_or_break_addresses_are_refused(app):
+    users = app.extensions["users"]
+    users.add("Ștefan", "parola-lunga-1", "clerk", ["presa"])
+    for name, message in (("ștefan", "Utilizatorul „ștefan” există deja."),
+                          ("..", "și nu doar puncte"), ("a/b", "„/”")):
+        with pytest.raises(UserError, match=message):
+            users.add(name, "parola-lunga-1", "clerk", ["presa"])

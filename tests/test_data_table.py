@@ -43,3 +43,46 @@ def test_correct_delete_and_audit(app, as_user):
                  data={"action": "save", "lucrari": "-1", "documente": "3", "note": ""}, follow_redirects=True)
     assert "Nu s-a salvat nimic. Nr. lucrări: Numărul nu poate fi negativ." in r.get_data(as_text=True)
     assert rows(app) == [("comunicate-site", "clerk", 4, 3, "verificat la registratură", "supervisor")]
+
+
+def test_clerk_saving_the_day_again_keeps_what_the_form_does_not_show(app, as_user):
+    """A supervisor's note, its "corectat de" mark on an unchanged row, and a
+    row of an activity no longer in the catalog survive the clerk's re-save."""
+    from sheets import Row
+
+    clerk, sup = as_user("clerk"), as_user("supervisor")
+    clerk.post(f"/entry/presa?date={DAY}", data={"l544-studiere__lucrari": "2", "adrese-email__lucrari": "1"})
+    store = app.extensions["store"]
+    by_activity = {r.activity: r.row_id for r in store.read(["presa"], DAY, DAY).rows}
+    sup.post(f"/data/presa/{by_activity['l544-studiere']}?week=2026-W48",
+             data={"action": "save", "lucrari": "2", "documente": "", "note": "verificat"})
+    old = Row("presa", DAY, "activitate-veche", "clerk", lucrari=4)
+    mine = [r for r in store.read(["presa"], DAY, DAY).rows]
+    store.save_day("presa", DAY, "clerk", mine + [old])
+    r = clerk.post(f"/entry/presa?date={DAY}", data={"l544-studiere__lucrari": "2", "adrese-email__lucrari": "3"})
+    assert r.status_code == 302
+    assert rows(app) == [
+        ("activitate-veche", "clerk", 4, None, "", ""),
+        ("adrese-email", "clerk", 3, None, "", ""),
+        ("l544-studiere", "clerk", 2, None, "verificat", "supervisor"),
+    ]
+    assert "Salvat: 2 rânduri pentru" in clerk.get(f"/entry/presa?date={DAY}").get_data(as_text=True)
+
+
+def test_google_pages_are_linked_from_the_data_pages(tmp_path, monkeypatch, as_user):
+    from sheets.emulator import EmulatorServer
+    from tests.conftest import login, make_app
+
+    links = ('href="/data/problems">Probleme în date</a>', 'href="/data/outbox">Sincronizare</a>')
+    local = as_user("supervisor").get("/data/").get_data(as_text=True)
+    assert not any(link in local for link in links)
+    with EmulatorServer() as server:
+        server.emulator.create_spreadsheet("1DataPagesLinks_abcdefghijklmnop", title="Raportare")
+        monkeypatch.setenv("SHEETS_EMULATOR_HOST", server.host)
+        app = make_app(tmp_path / "g", SHEETS_BACKEND="google", GOOGLE_SPREADSHEET_ID="1DataPagesLinks_abcdefghijklmnop",
+                       SHEETS_SYNC_INTERVAL=0)
+        c = app.test_client()
+        login(c, "supervisor")
+        for url in ("/data/", "/data/presa?week=2026-W48"):
+            page = c.get(url).get_data(as_text=True)
+            assert all(link in page for link in links), url

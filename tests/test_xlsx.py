@@ -219,3 +219,12 @@ def test_libreoffice_converts_it_to_pdf(tmp_path):
     assert pdf.exists(), f"no PDF produced: {result.stdout} {result.stderr}"
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 5000
+
+
+def test_odd_time_stamps_typed_in_the_sheet_stay_text():
+    rows = [Row("presa", date(2026, 11, 23), "l544-studiere", clerk="Ana", lucrari=1,
+                entered_at="0001-01-01T00:00:00+05:00", changed_at="ieri seară")]
+    report = build_report(CATALOG, rows, WEEK, offices=["presa"], today=date(2026, 11, 27))
+    ws = open_book(build_xlsx(report, rows, CATALOG))["Date"]
+    values = [c.value for c in ws[2]]
+    assert "0001-01-01T00:00:00+05:00" in values and "ieri seară" in values
