@@ -104,6 +104,16 @@ class _Failure(Exception):
         self.ambiguous = ambiguous
 
 
+_STATUS_LABELS = {400: "cerere refuzată", 401: "autentificare refuzată", 403: "acces refuzat", 404: "nu există",
+                  429: "prea multe cereri", 500: "eroare internă la Google", 502: "serviciu indisponibil",
+                  503: "serviciu indisponibil", 504: "Google nu a răspuns la timp"}
+
+# A "fresh" read (?refresh=1) within this many seconds of the newest read of
+# the same worksheets is served from that read: a page reloaded in a loop must
+# not spend the spreadsheet's quota (60 reads a minute for the whole city hall).
+FRESH_MIN_AGE = 5.0
+
+
 def _call(fn: Callable):
     """Run one gspread call; turn every failure into ``_Failure``."""
     try:
@@ -111,8 +121,9 @@ def _call(fn: Callable):
     except APIError as exc:
         status = exc.response.status_code
         message = (exc.error or {}).get("message") if isinstance(getattr(exc, "error", None), dict) else str(exc)
-        label = {429: "prea multe cereri", 403: "acces refuzat", 404: "nu există"}.get(status, "eroare")
-        raise _Failure(f"Google a răspuns {status} ({label}): {message}", status=status,
+        label = _STATUS_LABELS.get(status) or ("eroare la Google" if status >= 500 else "eroare")
+        detail = f" — detaliu: {message}" if message else ""  # Google's own text is English
+        raise _Failure(f"Google a răspuns {status} ({label}){detail}", status=status,
                        ambiguous=status >= 500) from exc
     except requests.exceptions.ConnectTimeout as exc:
         raise _Failure("Conexiunea cu Google nu s-a putut stabili la timp.") from exc
@@ -207,6 +218,7 @@ class GoogleStore:
         self.outbox = Outbox(outbox_path, clock)
         self._lock = threading.RLock()  # metadata, caches
         self._flush_lock = threading.Lock()  # one flush at a time in this process
+        self._created_here: set[int] = set()  # worksheets this process created and has not written yet
         self._meta: _Meta | None = None
         self._remembered = self.outbox.sheet_ids()  # office -> (sheetId, title)
         self._headers: dict[str, tuple[int, HeaderMap, float]] = {}  # office -> (sheetId, header, when)
@@ -291,7 +303,9 @@ class GoogleStore:
             info = self._resolve(office, self._metadata(refresh=True))
             if info is not None:
                 return info
-        self._create([office])
+        created = self._create([office])
+        with self._lock:
+            self._created_here.update(i.sheet_id for i in created)  # empty: the first write may append
         return self._resolve(office, self._metadata())
 
     def _create(self, offices: Sequence[str]) -> list[_SheetInfo]:
@@ -456,6 +470,9 @@ class GoogleStore:
     def _snapshot(self, offices: Sequence[str], fresh: bool) -> _Snapshot:
         """A page's read: the cache, else the read in flight (or a new one),
         waited for within the budget, else the last good read marked stale."""
+        if fresh:
+            newest = self._cached(offices, valid_only=False)
+            fresh = newest is None or self.clock() - newest.fetched_at >= FRESH_MIN_AGE
         if not fresh:
             snap = self._cached(offices, valid_only=True)
             if snap is not None:
@@ -618,7 +635,8 @@ class GoogleStore:
         deadline = None if max_seconds is None else self.clock() + max_seconds
         delivered = 0
         while True:
-            done, busy = self._flush_pass()
+            wait_lock = None if deadline is None else max(0.0, deadline - self.clock())
+            done, busy = self._flush_pass(wait_lock)
             delivered += done
             counts = self.outbox.counts()
             if not counts["pending"]:
@@ -635,9 +653,12 @@ class GoogleStore:
                 self.sleep(wait)
         return {"delivered": delivered, "pending": counts["pending"], "failed": counts["failed"]}
 
-    def _flush_pass(self) -> tuple[int, bool]:
-        """One pass over the offices with due ops: (ops delivered, lease busy)."""
-        with self._flush_lock:
+    def _flush_pass(self, wait_lock: float | None = None) -> tuple[int, bool]:
+        """One pass over the offices with due ops: (ops delivered, lease busy).
+        ``wait_lock``: at most this long for this process's sender to end its pass."""
+        if not self._flush_lock.acquire(timeout=-1 if wait_lock is None else wait_lock):
+            return 0, True
+        try:
             if not self.outbox.acquire_lease(self._holder, self.lease_seconds):
                 return 0, True
             try:
@@ -656,6 +677,8 @@ class GoogleStore:
                 return delivered, False
             finally:
                 self.outbox.release_lease(self._holder)
+        finally:
+            self._flush_lock.release()
 
     def _deliver(self, office: str, ops: list[Op]) -> int:
         """ONE write for ``office`` (plus the reads it needs); bookkeeping in the outbox."""
@@ -664,8 +687,19 @@ class GoogleStore:
         attempts = max(op.attempts for op in ops) + 1
         stage = "prepare"
         dropped: dict[int, str] = {}
+        seen = self._cached([office], valid_only=False)  # even expired: rows typed by hand since are rare
         try:
             info = self._sheet(office, create=True)
+            with self._lock:
+                created = info.sheet_id in self._created_here
+            if first and not created:
+                # blind append only when the last read showed none of these days' rows
+                # (typed by hand, or sent from an instance folder since lost): else replace them
+                parsed = seen.parsed.get(office) if seen is not None else None
+                keys = {op.key for op in ops}
+                first = seen is not None and not any(
+                    r.row is not None and (office, r.row.day.isoformat(), r.row.clerk.lower()) in keys
+                    for r in (parsed.rows if parsed else ()))
             if first:
                 header = self._header(office, info)
                 rows = [r.with_changes(entered_at=r.entered_at or op.stamp, changed_by="", changed_at="")
@@ -690,7 +724,8 @@ class GoogleStore:
         except Exception as exc:
             if not isinstance(exc, _Failure):  # a bug must not stop the other offices' deliveries
                 log.exception("Unexpected error delivering to %s", office)
-                exc = _Failure(f"Eroare neașteptată: {exc.__class__.__name__}: {exc}", ambiguous=True)
+                exc = _Failure("Eroare neașteptată în aplicație la trimiterea către Google"
+                               f" — detaliu: {exc.__class__.__name__}: {exc}", ambiguous=True)
             ambiguous = stage == "write" and exc.ambiguous
             delay = backoff_delay(attempts, self.backoff_max, self.backoff_unit, self.rand)
             if ambiguous:
@@ -703,6 +738,8 @@ class GoogleStore:
                         "ambiguous" if ambiguous else "not applied", exc.message)
             return 0
         self._invalidate(office)
+        with self._lock:
+            self._created_here.discard(info.sheet_id)
         self.outbox.attempt_succeeded(ops, dropped)
         return len(ops) - len(dropped)
 

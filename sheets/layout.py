@@ -145,6 +145,7 @@ MSG_NEGATIVE = "Numărul este negativ; se așteaptă un număr întreg de la 0 �
 MSG_FRACTION = "Numărul are zecimale; se așteaptă un număr întreg."
 MSG_DATE_IN_COUNT = "Celula conține o dată calendaristică, nu un număr."
 MSG_TOO_BIG = "Numărul este prea mare pentru o săptămână de lucru."
+MSG_UNREADABLE = "Valoarea nu poate fi citită; celula nu este luată în calcul."
 MSG_FORMULA_ERROR = "Formula din celulă dă o eroare; celula nu este luată în calcul."
 MSG_BAD_DATE = ("Data nu poate fi citită (scrieți-o ca 2026-11-24 sau 24.11.2026); "
                 "rândul nu este luat în calcul.")
@@ -173,6 +174,8 @@ def parse_count(text: object) -> tuple[int | None, str | None]:
         return None, MSG_FORMULA_ERROR
     if _ISO_RE.fullmatch(s) or _DMY_RE.fullmatch(s) or re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", s):
         return None, MSG_DATE_IN_COUNT
+    if len(s) > 40:  # far above MAX_COUNT in any spelling; int() refuses > 4300 digits
+        return None, (MSG_TOO_BIG if re.fullmatch(r"[+\-−]?[\d.,' \u00a0\u202f\u2009]+", s) else MSG_NOT_NUMBER)
     negative = s[0] in "-−"
     if s[0] in "+-−":
         s = s[1:].strip(_SPACES)
@@ -273,6 +276,14 @@ def synthetic_id(office: str, day: date | None, activity: str, part: str, clerk:
     return "h" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:15]
 
 
+def _safely(parse, *args):
+    """A cell parser whose unexpected error makes the cell a problem, not the whole read fail."""
+    try:
+        return parse(*args)
+    except Exception:  # noqa: BLE001 - one odd cell must never break every page of an office
+        return None, MSG_UNREADABLE
+
+
 def parse_sheet(values: Sequence[Sequence[object]], *, office: str, title: str, sheet_id: int | None,
                 spreadsheet_id: str, month_first: bool = False) -> ParsedSheet:
     """The rows and problems of one worksheet's values (row 1 = header)."""
@@ -321,7 +332,7 @@ def parse_sheet(values: Sequence[Sequence[object]], *, office: str, title: str, 
             parsed.rows.append(SheetRow(index, cell_id, None, duplicate_of=seen[cell_id]))
             continue  # an exact copy (e.g. a write that landed twice): read once
         raw_day = cell(cells, "day")
-        day, error = parse_day(raw_day, month_first)
+        day, error = _safely(parse_day, raw_day, month_first)
         activity = _clean(cell(cells, "activity"))
         skip = False
         if day is None:
@@ -341,7 +352,7 @@ def parse_sheet(values: Sequence[Sequence[object]], *, office: str, title: str, 
         bad = False
         for key in COUNT_KEYS:
             raw = cell(cells, key)
-            number, error = parse_count(raw)
+            number, error = _safely(parse_count, raw)
             if error:
                 problem(day, index, pos[key], raw, error)
                 bad = True

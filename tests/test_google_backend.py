@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import date
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from tests.clock import FakeClock
 
 from sheets import ConfigError, Row, RowNotFound
 from sheets.emulator import EmulatorServer
+from sheets.google import FRESH_MIN_AGE
 from sheets.layout import HEADER, parse_count, parse_day
 from tests.conftest import make_app
 from tests.stores import google_store
@@ -224,6 +226,62 @@ def test_own_write_invalidates_cache(store, emu):
     result, used = cost(emu, lambda: store.read(["presa", "consiliere"], *WEEK))
     assert used == {"values.batchGet": 1} and result.pending == 0
     assert len(result.rows) == 4
+
+
+
+def test_refresh_within_seconds_is_served_from_the_cache(store, emu, clock):
+    """?refresh=1 pressed in a loop must not spend the city hall's read quota."""
+    seed(store)
+    _, used = cost(emu, lambda: [store.read(["presa"], *WEEK, fresh=True) for _ in range(3)])
+    assert used == {"values.batchGet": 1}
+    clock.advance(FRESH_MIN_AGE - 0.1)
+    _, used = cost(emu, lambda: store.read(["presa"], *WEEK, fresh=True))
+    assert used == {}
+    clock.advance(0.1)
+    _, used = cost(emu, lambda: store.read(["presa"], *WEEK, fresh=True))
+    assert used == {"values.batchGet": 1}
+
+
+def test_sync_gives_up_waiting_for_the_sender_within_max_seconds(store, emu):
+    store.save_day("presa", D1, "ana", [Row("presa", D1, "adrese-email", "ana", lucrari=1)])
+    store._flush_lock.acquire()  # the sender thread is mid-pass against a slow Google
+    try:
+        done = []
+        t = threading.Thread(target=lambda: done.append(store.sync(max_seconds=0.3)), daemon=True)
+        t.start()
+        t.join(5)
+        assert done == [{"delivered": 0, "pending": 1, "failed": 0}]
+    finally:
+        store._flush_lock.release()
+    assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["read-before", "new-instance-folder"])
+def test_new_day_replaces_rows_typed_by_hand(store, emu, server, tmp_path, clock, warm):
+    """A day this instance never sent may already have rows in the sheet (typed
+    by a supervisor, or sent from an instance folder since lost): they are
+    replaced, not appended to."""
+    seed(store)
+    for cell, value in (("B5", "2026-11-24"), ("C5", "l544-studiere"), ("F5", "bob"), ("G5", "2")):
+        emu.set_cell(PRESA, cell, value, raw=True)
+    other = store if warm else google_store(server, tmp_path / "restored", SS, clock=clock, sleep=clock.advance)
+    if warm:
+        assert len(store.read(["presa"], *WEEK, fresh=True).rows) == 4
+    other.save_day("presa", D2, "bob", [Row("presa", D2, "l544-studiere", "bob", lucrari=2),
+                                        Row("presa", D2, "adrese-email", "bob", lucrari=1)])
+    assert other.sync()["delivered"] == 1
+    bob = sorted((r[2], r[6]) for r in emu.get_values(PRESA)[1:] if r[5:6] == ["bob"])
+    assert bob == [("adrese-email", "1"), ("l544-studiere", "2")]
+    clock.advance(FRESH_MIN_AGE)
+    assert sum(r.lucrari for r in store.read(["presa"], *WEEK, fresh=True).rows if r.clerk == "bob") == 3
+
+
+def test_count_with_thousands_of_digits_is_a_problem(store, emu):
+    seed(store)
+    emu.set_cell(PRESA, "G2", "7" * 5000, raw=True)
+    result = store.read(["presa"], *WEEK, fresh=True)
+    assert [(p.cell, p.message) for p in result.problems] == [("G2", "Numărul este prea mare pentru o săptămână de lucru.")]
+    assert table(result) == SEEDED[:2] + [SEEDED[2][:5] + (None,) + SEEDED[2][6:]]
 
 
 # -- hand edits -----------------------------------------------------------------
@@ -609,7 +667,7 @@ def test_supervisor_pages(tmp_path, server, emu, monkeypatch):
     store.save_day("presa", D2, "ana", [Row("presa", D2, "adrese-email", "ana", lucrari=1)])
     assert store.sync()["failed"] == 1
     page = c.get("/data/outbox").get_data(as_text=True)
-    assert "Eșuate: 1" in page and "Google a răspuns 500 (eroare): Internal error encountered." in page
+    assert "Eșuate: 1" in page and "Google a răspuns 500 (eroare internă la Google) — detaliu: Internal error encountered." in page
     assert "Ziua unui funcționar: 24.11.2026, ana, 1 rând" in page and "1 din 1" in page
     [op] = store.ops()
     assert f"Reîncearcă nr. {op.id}" in page
@@ -659,7 +717,7 @@ def test_sheets_cli_sync_exit_codes(tmp_path, server, emu, monkeypatch):
     r = runner.invoke(args=["sheets", "sync", "--max-seconds", "5"])
     assert r.exit_code == 1
     assert r.output.splitlines()[0] == "delivered: 0, pending: 0, failed: 1"
-    assert "after 2 attempts: Google a răspuns 429 (prea multe cereri): Quota exceeded" in r.output
+    assert "after 2 attempts: Google a răspuns 429 (prea multe cereri) — detaliu: Quota exceeded" in r.output
 
 
 def test_local_backend_cli(app):

@@ -20,6 +20,7 @@ import pytest
 
 from sheets import Row, StoreError
 from sheets.emulator import EmulatorServer, SheetsEmulator
+from sheets.google import FRESH_MIN_AGE
 from sheets.outbox import Outbox, backoff_delay
 from tests.conftest import ROOT
 from tests.stores import google_store
@@ -204,11 +205,13 @@ def test_slow_answers_past_the_read_timeout(server, emu, tmp_path):
 
 def test_slow_read_serves_the_last_good_read(server, emu, tmp_path):
     emu.clock = time.monotonic
-    store = make(server, tmp_path, timeout=(0.5, 0.2))
+    shift = [0.0]
+    store = make(server, tmp_path, timeout=(0.5, 0.2), clock=lambda: time.time() + shift[0])
     try:
         store.save_day("presa", MONDAY, "ana", [Row("presa", MONDAY, "adrese-email", "ana", lucrari=3)])
         store.sync()
         first = store.read(["presa"], *WEEK, fresh=True)
+        shift[0] += FRESH_MIN_AGE  # "refresh" sooner is served from the cache
         emu.inject(("slow", 0.4), times=1, endpoint="values.batchGet")
         again = store.read(["presa"], *WEEK, fresh=True)
         assert (again.stale, again.read_at, [r.lucrari for r in again.rows]) == (True, first.read_at, [3])
@@ -223,7 +226,7 @@ def test_attempts_capped_then_failed_and_retried_by_hand(server, emu, tmp_path, 
     assert store.sync() == {"delivered": 0, "pending": 0, "failed": 2}
     failed = store.ops(statuses=("failed",))
     assert [(op.office, op.attempts) for op in failed] == [("presa", 3), ("consiliere", 3)]
-    assert all(op.last_error == "Google a răspuns 503 (eroare): The service is currently unavailable."
+    assert all(op.last_error == "Google a răspuns 503 (serviciu indisponibil) — detaliu: The service is currently unavailable."
                for op in failed)
     # failed saves stay in the views (nothing is lost) and count as pending
     emu.clear_faults()
@@ -290,6 +293,7 @@ CHILD = textwrap.dedent("""
     store = GoogleStore({ss!r}, EmulatorSession({host!r}, timeout=(0.5, 2.0)), load_catalog(Path({root!r}) / "forms"),
                         {outbox!r}, sync_interval=0, timeout=(0.5, 2.0))
     day = date(2026, 11, 23)
+    store.read(["presa"], day, day)  # a warm cache (the form page read it): the new days are appended blind
     for clerk in ("ana", "ion", "maria"):
         store.save_day("presa", day, clerk, [Row("presa", day, "adrese-email", clerk, lucrari=1)])
     print("saved", flush=True)
