@@ -161,9 +161,11 @@ def test_a_worker_that_never_read_still_queues_saves_during_a_storm(tmp_path, st
     instance = fresh_instance(tmp_path, storm_users)
     emulator = SheetsEmulator(clock=FastClock())
     emulator.create_spreadsheet(SS, title="Raportare activitate")
-    emulator.storm("429", seconds=40)  # 5 real seconds, from before the server's first request
     expected, statuses = [], []
     with EmulatorServer(emulator) as server, gunicorn(instance, workers=3, env=storm_env(server.host)) as base:
+        # The storm starts once the server answers (its start-up makes no Sheets
+        # request), so a slow start cannot eat it: 80 emulated = 10 real seconds.
+        emulator.storm("429", seconds=80)
         people = [Clerk(base, f"furtuna{k:02d}") for k in range(4)]
         for k, clerk in enumerate(people):
             clerk.login()
