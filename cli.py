@@ -176,10 +176,14 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--demo", action="store_true", help="load the seed week and demo accounts")
     args = parser.parse_args(argv)
+    from sheets import ConfigError
+
     try:
         app = create_app()
     except CatalogError as exc:
         sys.exit(f"Catalog invalid: {exc}")
+    except ConfigError as exc:
+        sys.exit(f"Settings invalid: {exc}")
     password = ensure_admin(app)
     if password:
         print(f"\nFirst start: created user 'admin' with password: {password}\n"

@@ -94,3 +94,14 @@ def test_user_names_that_would_collide_or_break_addresses_are_refused(app):
                           ("..", "și nu doar puncte"), ("a/b", "„/”")):
         with pytest.raises(UserError, match=message):
             users.add(name, "parola-lunga-1", "clerk", ["presa"])
+
+
+def test_start_stops_with_a_clear_message_on_bad_settings(tmp_path):
+    env = dict(os.environ, FLASK_INSTANCE_PATH=str(tmp_path / "instance"), FLASK_SHEETS_BACKEND="google")
+    env.pop("SHEETS_EMULATOR_HOST", None)
+    env.pop("FLASK_GOOGLE_SPREADSHEET_ID", None)
+    out = subprocess.run([sys.executable, "app.py", "--port", "0"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 1
+    assert out.stderr.startswith("Settings invalid: ") and "GOOGLE_SPREADSHEET_ID" in out.stderr
+    assert "Traceback" not in out.stderr
