@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from flask_login import current_user
 
-BUCHAREST = ZoneInfo("Europe/Bucharest")
+from reports.periods import TIMEZONE
+
+BUCHAREST = TIMEZONE  # one definition, in reports/periods.py
 
 
 def catalog():

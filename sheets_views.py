@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 
 from access import BUCHAREST, catalog, require_supervisor, store
+from reports.periods import count_phrase
 
 bp = Blueprint("sheets", __name__, url_prefix="/data")
 
@@ -21,9 +22,7 @@ def _has_outbox() -> bool:
 
 
 def _rows(n: int) -> str:
-    if n == 1:
-        return "1 rând"
-    return f"{n} rânduri" if n == 0 or 1 <= n % 100 <= 19 else f"{n} de rânduri"
+    return count_phrase(n, "rând", "rânduri")
 
 
 def _when(epoch: float | None) -> str:

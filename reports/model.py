@@ -59,10 +59,6 @@ class Cell:
         return self.value is not None
 
     @property
-    def is_blank(self) -> bool:
-        return self.text == ""
-
-    @property
     def lines(self) -> list[str]:
         """The text split at line breaks (breakdown cells have several)."""
         return self.text.split("\n") if self.text else []

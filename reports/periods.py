@@ -210,12 +210,6 @@ class Period:
     def working_days(self) -> list[date]:
         return working_days(self.start, self.end)
 
-    def dates(self) -> list[date]:
-        return [self.start + timedelta(days=i) for i in range(self.days)]
-
-    def __contains__(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
     # navigation
 
     def prev(self) -> "Period":

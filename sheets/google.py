@@ -59,7 +59,7 @@ import requests
 from gspread.exceptions import APIError
 from gspread.worksheet import Worksheet
 
-from .base import ReadResult, Row, RowNotFound, StoreError
+from .base import ReadResult, Row, RowNotFound, StoreError, now_iso
 from .http import DEFAULT_TIMEOUT, DefaultTimeoutMixin, EmulatorSession
 from .layout import (
     HEADER,
@@ -88,10 +88,6 @@ UNREACHABLE = "Foaia de calcul Google nu răspunde acum."
 #: on every read: compact JSON (Google pretty-prints by default)
 COMPACT = {"prettyPrint": "false"}
 VALUE_PARAMS = {"valueRenderOption": "FORMATTED_VALUE", **COMPACT}
-
-
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class _Failure(Exception):
@@ -565,7 +561,7 @@ class GoogleStore:
         return self._view(self._snapshot(offices, fresh), offices, start, end)
 
     def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
-        self.outbox.add_day(office, day, clerk, list(rows), _now_iso())
+        self.outbox.add_day(office, day, clerk, list(rows), now_iso())
         self._ensure_sender()
 
     def _current(self, office: str, row_id: str) -> Row:
@@ -581,14 +577,14 @@ class GoogleStore:
         returns (before, after) as the views show them."""
         before = self._current(office, row_id)
         allowed = {k: v for k, v in changes.items() if k in ("lucrari", "documente", "note")}
-        stamp = _now_iso()
+        stamp = now_iso()
         self.outbox.add_edit("update", office, row_id, allowed, by, stamp)
         self.deliver_now(office)
         return before, before.with_changes(**allowed, changed_by=by, changed_at=stamp)
 
     def delete_row(self, office: str, row_id: str, by: str) -> Row:
         before = self._current(office, row_id)
-        self.outbox.add_edit("delete", office, row_id, {}, by, _now_iso())
+        self.outbox.add_edit("delete", office, row_id, {}, by, now_iso())
         self.deliver_now(office)
         return before
 

@@ -261,14 +261,6 @@ class ParsedSheet:
     def readable(self) -> list[Row]:
         return [r.row for r in self.rows if r.row is not None and r.duplicate_of is None]
 
-    def by_id(self) -> dict[str, list[SheetRow]]:
-        """id -> [the row, then its exact duplicates] (rows with an id only)."""
-        out: dict[str, list[SheetRow]] = {}
-        for r in self.rows:
-            if r.row_id:
-                out.setdefault(r.row_id, []).append(r)
-        return out
-
 
 def synthetic_id(office: str, day: date | None, activity: str, part: str, clerk: str, n: int) -> str:
     """Stable id of a row typed by hand without an ID: same content and order, same id."""

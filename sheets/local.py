@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .base import ReadResult, Row, RowNotFound, Tally
+from .base import ReadResult, Row, RowNotFound, Tally, now_iso
 from .sqlite import SQLiteFile
 
 _SCHEMA = """
@@ -38,10 +38,6 @@ _READ_FIELDS = ("office", "day", "activity", "clerk", "lucrari", "documente", "p
 assert tuple(f.name for f in fields(Row)) == _READ_FIELDS, "sheets.base.Row changed: update _READ_FIELDS"
 _COLUMNS = ("row_id", "office", "day", "activity", "part", "clerk", "lucrari", "documente",
             "note", "entered_at", "changed_by", "changed_at")
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _row(record: sqlite3.Row) -> Row:
