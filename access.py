@@ -1,7 +1,7 @@
 """Shared helpers of the views: the app's services and server-side access checks."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import abort, current_app
 from flask_login import current_user
@@ -27,9 +27,14 @@ def users():
     return current_app.extensions["users"]
 
 
+def clock():
+    """The app's one clock (domain/clock.py; FLASK_CLOCK_START chooses the date)."""
+    return current_app.extensions["clock"]
+
+
 def today() -> date:
     """Today in Bucharest, whatever the server's time zone."""
-    return datetime.now(BUCHAREST).date()
+    return clock().today()
 
 
 def office_for(slug: str):

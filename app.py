@@ -15,6 +15,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from db import StateDB
+from domain.clock import Clock
 from forms import load_catalog
 from sheets import open_store
 from users import UserStore
@@ -24,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 #: Every setting, with its default. Each is documented once, in README.md.
 DEFAULTS = {
     "CATALOG_DIR": str(HERE / "forms"),
+    "CLOCK_START": "",
     "SHEETS_BACKEND": "local",
     "GOOGLE_SPREADSHEET_ID": "",
     "GOOGLE_CREDENTIALS_FILE": "",
@@ -115,11 +117,13 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     # Start-up fails here, with a message naming file and field, on a broken
     # catalog or a missing Google setting: never at the first request.
     catalog = load_catalog(app.config["CATALOG_DIR"])
-    state = StateDB(instance / "app.sqlite3")
+    clock = Clock(app.config["CLOCK_START"])
+    app.extensions["clock"] = clock
+    state = StateDB(instance / "app.sqlite3", clock)
     app.extensions["catalog"] = catalog
     app.extensions["state"] = state
     app.extensions["users"] = UserStore(state)
-    app.extensions["store"] = open_store(app.config, instance, catalog)
+    app.extensions["store"] = open_store(app.config, instance, catalog, clock)
 
     csrf = CSRFProtect(app)
     # The entry form checks its own CSRF token (FlaskForm), so that an expired

@@ -102,16 +102,22 @@ def ensure_admin(app) -> str | None:
     return password
 
 
-def load_demo(app, today=None) -> list[tuple[str, str | None]]:
-    """Load the seed week into the current week; create the demo accounts.
+def demo_week(app):
+    """The week the demo fills: the latest complete week before today, so
+    its report (and "Zilnic") is whole on any date, holidays included."""
+    from reports.periods import last_complete_week
+
+    return last_complete_week(app.extensions["clock"].today())
+
+
+def load_demo(app) -> list[tuple[str, str | None]]:
+    """Load the seed week into ``demo_week``; create the demo accounts.
 
     Returns [(username, password or None if it existed)]. Idempotent: rows
     have stable ids, so loading twice replaces, never duplicates.
     """
     import demo
-    from access import today as bucharest_today
     from forms.entry import form_class, rows_from_form
-    from reports.periods import working_days
 
     catalog = app.extensions["catalog"]
     store = app.extensions["store"]
@@ -127,10 +133,8 @@ def load_demo(app, today=None) -> list[tuple[str, str | None]]:
         password = secrets.token_urlsafe(9)
         users.add(username, password, role, offices)
         accounts.append((username, password))
+    days = demo_week(app).working_days
     with app.test_request_context():
-        today = today or bucharest_today()
-        monday = today - timedelta(days=today.weekday())
-        days = [d for d in working_days(monday, monday + timedelta(days=4)) if d <= today] or [monday]
         figures = demo.seed_figures()
         for office in catalog.offices:
             clerks = [u for u, role, offices in DEMO_USERS if office.slug in offices]
@@ -145,13 +149,20 @@ def load_demo(app, today=None) -> list[tuple[str, str | None]]:
     return accounts
 
 
+def demo_message(app, base: str = "") -> str:
+    """Where to look: the week the demo filled, by name and link."""
+    week = demo_week(app)
+    return (f"Demo loaded in {week.title}: open the weekly report of that week, "
+            f"{base}/report?week={week.slug}")
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command():
     """Load the seed document's week into the current week, with demo accounts."""
     for username, password in load_demo(current_app):
         click.echo(f"  {username}: {password}" if password else f"  {username}: (exists, password unchanged)")
-    click.echo("Demo loaded: open the weekly report.")
+    click.echo(demo_message(current_app))
 
 
 def init_app(app):
@@ -192,5 +203,6 @@ def main(argv=None):
         print("Demo accounts (clerks of Presă and Consiliere, and a supervisor):")
         for username, pw in load_demo(app):
             print(f"  {username}: {pw}" if pw else f"  {username}: (exists, password unchanged)")
+        print(demo_message(app, f"http://{args.host}:{args.port}"))
     print(f"Open http://{args.host}:{args.port}/")
     app.run(host=args.host, port=args.port)

@@ -6,9 +6,9 @@ office worksheets are not here: they live in the store (``sheets/``).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 
+from domain.clock import Clock
 from sheets.sqlite import SQLiteFile
 
 SCHEMA = """
@@ -41,8 +41,9 @@ CREATE INDEX IF NOT EXISTS login_attempts_key ON login_attempts (key, at);
 
 
 class StateDB(SQLiteFile):
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, clock=None):
         super().__init__(path, SCHEMA)
+        self.clock = clock or Clock()
 
     # -- audit: who changed what in the supervisors' table -------------------
 
@@ -50,7 +51,7 @@ class StateDB(SQLiteFile):
         with self.connect() as con:
             con.execute(
                 "INSERT INTO audit (at, by, office, row_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (datetime.now(timezone.utc).isoformat(timespec="seconds"), by, office, row_id, action,
+                (self.clock.iso(), by, office, row_id, action,
                  json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False)),
             )
 

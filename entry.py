@@ -10,7 +10,8 @@ from access import catalog, office_for, store, today
 from forms.entry import form_class, form_data_from_rows, keep_unseen, rows_from_form
 from sheets import StoreError
 from reports.periods import format_day_short as day_label
-from reports.periods import count_phrase, format_weekday_date, working_days
+from reports.periods import (count_phrase, format_weekday_date, holiday_name, latest_working_day,
+                             working_days)
 
 
 def format_date(day: date) -> str:
@@ -51,22 +52,42 @@ def week_days(day: date, rows, clerk: str) -> list[dict]:
     return strip
 
 
+def _home_week(monday: date, now: date, rows, clerk: str, title: str) -> dict:
+    """One week of a clerk's home: its working days up to ``now`` (done by
+    whom, or missing) and its holidays, named."""
+    days = []
+    for i in range(5):
+        d = monday + timedelta(days=i)
+        if d > now:
+            break
+        holiday = holiday_name(d)
+        clerks = sorted({r.clerk for r in rows if r.day == d})
+        days.append({"day": d, "label": day_label(d), "holiday": holiday, "clerks": clerks,
+                     "mine": clerk.lower() in {c.lower() for c in clerks}})
+    return {"title": title, "days": days}
+
+
 @bp.route("/")
 @login_required
 def home():
     offices = current_user.visible_offices(catalog())
     now = today()
     monday = now - timedelta(days=now.weekday())
-    result = store().read([o.slug for o in offices], monday, monday + timedelta(days=6)) if offices else None
+    last_monday = monday - timedelta(days=7)
+    latest = latest_working_day(now)
+    result = store().read([o.slug for o in offices], last_monday, monday + timedelta(days=6)) if offices else None
+    me = current_user.username
     cards = []
     for office in offices:
         rows = [r for r in result.rows if r.office == office.slug]
-        days = [d for d in week_days(now, rows, current_user.username) if d["working"] and not d["future"]]
-        cards.append({"office": office, "days": days,
-                      "today_done": any(d["mine"] for d in days if d["day"] == now),
-                      "missing": [d for d in days if not d["mine"]]})
+        weeks = [_home_week(monday, now, rows, me, "Săptămâna aceasta"),
+                 _home_week(last_monday, now, rows, me, "Săptămâna trecută")]
+        missing = [d for w in weeks for d in w["days"] if not d["holiday"] and not d["mine"]]
+        cards.append({"office": office, "weeks": weeks, "missing": sorted(missing, key=lambda d: d["day"]),
+                      "latest_done": any(d["mine"] for w in weeks for d in w["days"] if d["day"] == latest)})
     return render_template("home.html", cards=cards, today=now, today_label=format_date(now),
-                           is_working_day=now in working_days(now, now))
+                           is_working_day=now == latest, holiday=holiday_name(now),
+                           latest=latest, latest_label=format_date(latest))
 
 
 @bp.route("/entry/<slug>", methods=["GET", "POST"])

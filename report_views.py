@@ -1,14 +1,12 @@
 """Managers' pages: the weekly report (or any period) in HTML and XLSX."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
-from access import catalog, office_for, store, today
+from access import catalog, clock, office_for, store, today
 from reports.model import build_report, daily_keys
-from reports.periods import PeriodError, parse_period
+from reports.periods import PeriodError, parse_period, presets
 from reports.xlsx import build_xlsx
 
 bp = Blueprint("report", __name__)
@@ -52,7 +50,7 @@ def _tallied_report():
         return report, service
     period, slugs, service = _scope()
     report = build_report(catalog(), tally(slugs, period.start, period.end, daily_keys(catalog())), period,
-                          offices=slugs, today=today(), read_at=datetime.now(timezone.utc))
+                          offices=slugs, today=today(), read_at=clock().now())
     return report, service
 
 
@@ -61,7 +59,7 @@ def _tallied_report():
 def view():
     report, service = _tallied_report()
     extra = {"service": service} if service else {}
-    return render_template("report.html", report=report, extra=extra, service=service,
+    return render_template("report.html", report=report, extra=extra, service=service, presets=presets(today()),
                            offices=current_user.visible_offices(catalog()))
 
 

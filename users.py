@@ -118,7 +118,7 @@ class UserStore:
             con.execute(
                 "INSERT INTO users (username, password_hash, role, offices, created_at) VALUES (?, ?, ?, ?, ?)",
                 (username, generate_password_hash(password), role, ",".join(offices),
-                 datetime.now(timezone.utc).isoformat(timespec="seconds")),
+                 self.db.clock.iso()),
             )
         return self.get(username)
 

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from access import today
+from tests.dates import today
 from forms import load_catalog
 from tests.live import ROOT, Clerk, create_users, gunicorn
 

@@ -117,6 +117,25 @@ def _holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("RO", years=year).keys())
 
 
+@lru_cache(maxsize=64)
+def _holiday_names(year: int) -> dict[date, str]:
+    return dict(holidays.country_holidays("RO", years=year, language="ro"))
+
+
+def holiday_name(d: date) -> str:
+    """The Romanian name of the public holiday on ``d`` ("Ziua Națională a
+    României"), or "" on other days."""
+    return _holiday_names(d.year).get(d, "")
+
+
+def latest_working_day(today: date) -> date:
+    """``today`` when it is a working day, else the working day before it."""
+    d = today
+    while not is_working_day(d):
+        d -= timedelta(days=1)
+    return d
+
+
 def is_holiday(d: date) -> bool:
     return d in _holidays(d.year)
 
@@ -289,10 +308,45 @@ def _parse_date(raw: str, which: str) -> date:
     return d
 
 
+def default_week(today: date) -> "Period":
+    """The week a report opens on: the ISO week of ``today`` when one of its
+    working days has begun, otherwise the latest earlier week that has one
+    (on a holiday Monday, or the Tuesday of 30 Nov – 1 Dec, last week)."""
+    week = Period.week_of(today)
+    while not any(d <= today for d in working_days(week.start, week.end)):
+        week = week.prev()
+    return week
+
+
+def last_complete_week(today: date) -> "Period":
+    """The latest ISO week that ended before ``today`` and has a working day:
+    where the demo puts the seed week, so its report is whole on any date."""
+    week = Period.week_of(today).prev()
+    while not working_days(week.start, week.end):
+        week = week.prev()
+    return week
+
+
+def presets(today: date) -> list[tuple[str, "Period"]]:
+    """The periods a manager asks for most, relative to ``today``."""
+    week = Period.week_of(today)
+    month = Period.between(today.replace(day=1), _last_day_of_month(today))
+    quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    quarter_end = _last_day_of_month(quarter_start.replace(month=quarter_start.month + 2))
+    return [
+        ("Săptămâna curentă", week),
+        ("Săptămâna trecută", week.prev()),
+        ("Luna aceasta", month),
+        ("Luna trecută", month.prev()),
+        ("Trimestrul acesta", Period.between(quarter_start, quarter_end)),
+        ("Anul acesta", Period.between(date(today.year, 1, 1), date(today.year, 12, 31))),
+    ]
+
+
 def parse_period(args: Mapping[str, str], today: date) -> Period:
     """The period asked for by URL parameters: ``week=2026-W48`` (an ISO
     week), or ``from=2026-11-01&to=2026-11-30`` (inclusive dates), by default
-    the ISO week of ``today``. Empty parameters count as absent. Raises
+    the latest week with a working day up to ``today`` (``default_week``). Empty parameters count as absent. Raises
     ``PeriodError`` with a Romanian message for the user."""
     week, start, end = _arg(args, "week"), _arg(args, "from"), _arg(args, "to")
     if week and (start or end):
@@ -302,7 +356,7 @@ def parse_period(args: Mapping[str, str], today: date) -> Period:
     if week:
         return _parse_week(week)
     if not start and not end:
-        return Period.week_of(today)
+        return default_week(today)
     if not start:
         raise PeriodError("Lipsește data de început a perioadei: completați ambele date, „de la” și „până la”.")
     if not end:

@@ -6,12 +6,14 @@ cd "$(dirname "$0")/.."
 
 # System packages: Debian's chromium (browser tests; never a downloaded
 # browser), LibreOffice Calc (the XLSX opens-without-repair test) and
-# poppler (PDF pages to PNG for screenshots).
+# poppler (PDF pages to PNG for screenshots), faketime (the suite passes
+# whatever the machine's date: tests/test_clock.py moves it to holidays).
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+command -v faketime >/dev/null 2>&1 || need+=(faketime)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
@@ -22,5 +24,6 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-exec python3 -m pytest "$@"
+. scripts/venv.sh
+"$VENV_PY" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+exec "$VENV_PY" -m pytest "$@"

@@ -8,7 +8,7 @@ class ConfigError(Exception):
     """A storage setting is missing or unusable; raised at start-up."""
 
 
-def open_store(config, instance_path, catalog):
+def open_store(config, instance_path, catalog, clock=None):
     """The store named by ``SHEETS_BACKEND``: ``local`` (default) or ``google``."""
     from pathlib import Path
 
@@ -16,9 +16,9 @@ def open_store(config, instance_path, catalog):
     if backend == "local":
         from .local import LocalStore
 
-        return LocalStore(Path(instance_path) / "entries.sqlite3")
+        return LocalStore(Path(instance_path) / "entries.sqlite3", clock)
     if backend == "google":
         from .google import open_google_store
 
-        return open_google_store(config, Path(instance_path), catalog)
+        return open_google_store(config, Path(instance_path), catalog, clock)
     raise ConfigError(f"FLASK_SHEETS_BACKEND={backend!r}: expected 'local' or 'google'.")

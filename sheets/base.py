@@ -20,11 +20,6 @@ from typing import Iterable, Protocol, Sequence, runtime_checkable
 _NS = uuid.UUID("6f1c1d52-7f55-4d35-9d0b-3a4f1b0c9e21")
 
 
-def now_iso() -> str:
-    """The time stamp written in rows ("Introdus la", "Modificat la"): UTC, ISO."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def row_id_for(office: str, day: date, activity: str, part: str, clerk: str) -> str:
     """The stable id of a row: the same cell of the same day's form always
     maps to the same id, which makes a re-submitted day an upsert and lets the

@@ -59,7 +59,9 @@ import requests
 from gspread.exceptions import APIError
 from gspread.worksheet import Worksheet
 
-from .base import ReadResult, Row, RowNotFound, StoreError, now_iso
+from domain.clock import iso_at
+
+from .base import ReadResult, Row, RowNotFound, StoreError
 from .http import DEFAULT_TIMEOUT, DefaultTimeoutMixin, EmulatorSession
 from .layout import (
     HEADER,
@@ -561,7 +563,7 @@ class GoogleStore:
         return self._view(self._snapshot(offices, fresh), offices, start, end)
 
     def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
-        self.outbox.add_day(office, day, clerk, list(rows), now_iso())
+        self.outbox.add_day(office, day, clerk, list(rows), iso_at(self.clock()))
         self._ensure_sender()
 
     def _current(self, office: str, row_id: str) -> Row:
@@ -577,14 +579,14 @@ class GoogleStore:
         returns (before, after) as the views show them."""
         before = self._current(office, row_id)
         allowed = {k: v for k, v in changes.items() if k in ("lucrari", "documente", "note")}
-        stamp = now_iso()
+        stamp = iso_at(self.clock())
         self.outbox.add_edit("update", office, row_id, allowed, by, stamp)
         self.deliver_now(office)
         return before, before.with_changes(**allowed, changed_by=by, changed_at=stamp)
 
     def delete_row(self, office: str, row_id: str, by: str) -> Row:
         before = self._current(office, row_id)
-        self.outbox.add_edit("delete", office, row_id, {}, by, now_iso())
+        self.outbox.add_edit("delete", office, row_id, {}, by, iso_at(self.clock()))
         self.deliver_now(office)
         return before
 
@@ -967,7 +969,7 @@ def load_credentials(value, instance_path: Path | None = None):
         raise _config_error(f"{key}={text!r}: invalid service-account key ({exc}).") from None
 
 
-def open_google_store(config, instance_path: Path, catalog) -> GoogleStore:
+def open_google_store(config, instance_path: Path, catalog, clock=None) -> GoogleStore:
     """The store for ``SHEETS_BACKEND=google``; every setting is checked here,
     at start-up, without any network call."""
     spreadsheet_id = parse_spreadsheet_id(config.get("GOOGLE_SPREADSHEET_ID"))
@@ -990,4 +992,5 @@ def open_google_store(config, instance_path: Path, catalog) -> GoogleStore:
         max_attempts=int(_number(config, "SHEETS_MAX_ATTEMPTS", 1, 10)),
         read_budget=_number(config, "SHEETS_READ_BUDGET", 0, 4),
         first_read_budget=_number(config, "SHEETS_FIRST_READ_BUDGET", 0, 8), emulator=emulator or None,
+        **({"clock": clock} if clock is not None else {}),
     )

@@ -12,7 +12,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .base import ReadResult, Row, RowNotFound, Tally, now_iso
+from domain.clock import Clock
+
+from .base import ReadResult, Row, RowNotFound, Tally
 from .sqlite import SQLiteFile
 
 _SCHEMA = """
@@ -49,14 +51,15 @@ def _row(record: sqlite3.Row) -> Row:
 class LocalStore:
     """Rows in ``path`` (an SQLite database, created on first use)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, clock=None):
         self.db = SQLiteFile(path, _SCHEMA)
+        self.clock = clock or Clock()
         self._connect, self._write = self.db.connect, self.db.transaction
 
     # -- Store protocol ---------------------------------------------------
 
     def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
-        stamp = now_iso()
+        stamp = self.clock.iso()
         with self._write() as con:
             old = {
                 r["row_id"]: _row(r)
@@ -102,7 +105,7 @@ class LocalStore:
                 parsed = days[day] = date.fromisoformat(day)
             append(Row(office, parsed, activity, clerk, lucrari, documente, part, note, entered_at, changed_by,
                        changed_at, row_id))
-        return ReadResult(rows=rows, read_at=datetime.now(timezone.utc))
+        return ReadResult(rows=rows, read_at=self.clock.now())
 
     def tally(self, offices: Iterable[str], start: date, end: date, daily: set[tuple[str, str]]) -> Tally:
         """``tally_rows`` of ``read``, summed by SQLite: what the report page
@@ -149,7 +152,7 @@ class LocalStore:
             if record is None:
                 raise RowNotFound(row_id)
             before = _row(record)
-            row = before.with_changes(**allowed, changed_by=by, changed_at=now_iso())
+            row = before.with_changes(**allowed, changed_by=by, changed_at=self.clock.iso())
             con.execute(
                 "UPDATE rows SET lucrari=?, documente=?, note=?, changed_by=?, changed_at=? WHERE row_id=?",
                 (row.lucrari, row.documente, row.note, row.changed_by, row.changed_at, row_id),

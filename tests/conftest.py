@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from tests.dates import START
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "parola-de-test-1"
@@ -43,7 +44,7 @@ def _users_template() -> Path:
 
 
 def make_app(tmp_path, **config):
-    settings = {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
+    settings = {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "CLOCK_START": START}
     settings.update(config)
     instance = tmp_path / "instance"
     instance.mkdir(parents=True, exist_ok=True)

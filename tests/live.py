@@ -20,6 +20,8 @@ from pathlib import Path
 
 import requests
 
+from tests.dates import START
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "parola-de-test-1"
 TIMEOUT = 30  # seconds, any single HTTP request in these tests
@@ -70,7 +72,7 @@ def gunicorn(instance: Path, *, workers: int = 3, env: dict | None = None, log: 
     FLASK_INSTANCE_PATH=instance; yields the base URL."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    environment.update({"FLASK_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"})
+    environment.update({"FLASK_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1", "FLASK_CLOCK_START": START})
     environment.update(env or {})
     log = log or instance / "gunicorn.log"
     with open(log, "ab") as out:

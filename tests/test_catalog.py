@@ -12,6 +12,7 @@ import pytest
 from app import create_app
 from forms import CatalogError, load_catalog
 from tests.conftest import ROOT
+from tests.dates import START
 
 
 @pytest.fixture
@@ -173,7 +174,8 @@ def test_third_office_is_one_yaml_file(tmp_path):
     folder = tmp_path / "catalog"
     shutil.copytree(ROOT / "forms", folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     (folder / "registratura.yaml").write_text(THIRD_OFFICE, encoding="utf-8")
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False, "CATALOG_DIR": str(folder)},
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False, "CATALOG_DIR": str(folder),
+                      "CLOCK_START": START},
                      instance_path=str(tmp_path / "instance"))
     app.extensions["users"].add("reg", PASSWORD, "clerk", ["registratura"])
     client = app.test_client()

@@ -9,6 +9,9 @@ import time
 
 import pytest
 
+from datetime import date, timedelta
+
+from cli import demo_week
 from tests.conftest import ROOT
 from users import UserError
 
@@ -45,10 +48,10 @@ def test_demo_is_idempotent_and_reproduces_the_week(app):
     assert [line.split(":")[0].strip() for line in first.output.splitlines()[:5]] == [
         "presa1", "presa2", "consiliere1", "consiliere2", "sef"]
     store = app.extensions["store"]
-    from access import today
-    from datetime import timedelta
-
-    monday = today() - timedelta(days=today().weekday())
+    week = demo_week(app)
+    assert (week.start, week.end) == (date(2026, 11, 16), date(2026, 11, 22))  # the suite runs on 27 Nov 2026
+    assert f"/report?week={week.slug}" in first.output
+    monday = week.start
     rows = store.read(["presa", "consiliere"], monday, monday + timedelta(days=6), fresh=True).rows
     second = runner.invoke(args=["demo"])
     assert "presa1: (exists, password unchanged)" in second.output

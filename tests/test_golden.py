@@ -12,11 +12,14 @@ import pytest
 import demo
 from forms import load_catalog
 from tests.conftest import ROOT
+from reports.periods import default_week, last_complete_week
+from tests.dates import DATES
 from tests.htmltables import html_tables
 
-WEEK = "2026-W47"  # Monday 16 – Friday 20 November 2026: five working days
-MONDAY = date(2026, 11, 16)
-DAYS = [MONDAY + timedelta(days=i) for i in range(5)]
+# The seed week is entered in the latest complete week before each date of
+# tests/dates.py: 16–20 Nov 2026 (five working days), 23–27 Nov, 21–25 Dec
+# (Christmas: four), 28 Dec – 1 Jan (New Year's Day: four), October and
+# March weeks ending on a DST change.
 CLERKS = {"presa": ["clerk", "clerk2"], "consiliere": ["other", "other2"]}
 
 # The document's tables (shared/seed/README.md): work type, activity id (its
@@ -67,9 +70,14 @@ def expected(slug, table):
     return [list(filter(None, [wt])) + [office.activity(aid).text, l, d] for wt, aid, l, d in table]
 
 
-@pytest.fixture
-def filled(app, as_user):
-    """The seed week entered through the real forms, one POST per clerk-day."""
+@pytest.fixture(params=list(DATES))
+def filled(request, app, as_user):
+    """The seed week entered through the real forms, one POST per clerk-day,
+    on each date of tests/dates.py; returns (app, week)."""
+    app.extensions["clock"].set(DATES[request.param])
+    today = app.extensions["clock"].today()
+    week = last_complete_week(today)
+    DAYS = week.working_days
     app.extensions["users"].add("other2", "parola-de-test-1", "clerk", ["consiliere"])
     catalog = app.extensions["catalog"]
     figures = demo.seed_figures()
@@ -85,17 +93,23 @@ def filled(app, as_user):
     rows = app.extensions["store"].read(["presa", "consiliere"], DAYS[0], DAYS[-1], fresh=True).rows
     assert {r.day for r in rows} == set(DAYS)
     assert {r.clerk for r in rows} == {"clerk", "clerk2", "other", "other2"}
-    return app
+    return app, week
 
 
 def test_html_report_is_the_document(filled, as_user):
-    html = as_user("supervisor").get(f"/report?week={WEEK}").get_data(as_text=True)
-    assert "Săptămâna 16–20 noiembrie 2026" in html
+    app, week = filled
+    supervisor = as_user("supervisor")
+    html = supervisor.get(f"/report?week={week.slug}").get_data(as_text=True)
+    assert f"Raport de activitate — {week.title}</h1>" in html
     presa, consiliere = html_tables(html)[:2]
     assert presa[0] == HEADER and consiliere[0] == HEADER
     assert presa[1:] == expected("presa", PRESA)
     assert consiliere[1:] == expected("consiliere", CONSILIERE)
     assert "Toate zilele lucrătoare de până azi au înregistrări." in html
+    # Without parameters the report opens on the latest week with a working
+    # day so far: on the holidays of 30 Nov and 1 Dec, the week before.
+    opened = default_week(app.extensions["clock"].today())
+    assert f"Raport de activitate — {opened.title}</h1>" in supervisor.get("/report").get_data(as_text=True)
 
 
 def xlsx_tables(data: bytes):
@@ -118,9 +132,10 @@ def xlsx_tables(data: bytes):
 
 
 def test_xlsx_is_the_document(filled, as_user):
-    r = as_user("supervisor").get(f"/report.xlsx?week={WEEK}")
+    app, week = filled
+    r = as_user("supervisor").get(f"/report.xlsx?week={week.slug}")
     assert r.status_code == 200
-    assert r.headers["Content-Disposition"] == 'attachment; filename="raport-saptamanal-2026-W47.xlsx"'
+    assert r.headers["Content-Disposition"] == f'attachment; filename="raport-saptamanal-{week.slug}.xlsx"'
     wb, tables, merged = xlsx_tables(r.data)
 
     presa = tables["SERVICIUL PRESĂ"]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from access import today
+from tests.dates import today
 from forms import load_catalog
 from tests.live import ROOT, Clerk, create_users, drained_outbox, fresh_instance, gunicorn
 

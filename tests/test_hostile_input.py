@@ -27,7 +27,7 @@ from urllib.parse import quote
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from access import today
+from tests.dates import today
 from forms.base import NOT_A_FORM
 from sheets import Row
 from tests.conftest import PASSWORD, csrf_token, make_app

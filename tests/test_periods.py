@@ -260,3 +260,38 @@ def test_romanian_plurals():
     ]
     assert count_phrase(1, "celulă", "celule") == "1 celulă"
     assert count_phrase(3, "celulă", "celule") == "3 celule"
+
+
+@pytest.mark.parametrize("today, opened, demo", [
+    (date(2026, 11, 23), "2026-W48", "2026-W47"),  # an ordinary Monday: this week
+    (date(2026, 11, 29), "2026-W48", "2026-W47"),  # Sunday
+    (date(2026, 11, 30), "2026-W48", "2026-W48"),  # holiday Monday: last week
+    (date(2026, 12, 1), "2026-W48", "2026-W48"),   # holiday Tuesday too
+    (date(2026, 12, 2), "2026-W49", "2026-W48"),   # the first working day of the week
+    (date(2027, 1, 1), "2026-W53", "2026-W52"),    # New Year's Day, in ISO week 53
+    (date(2027, 1, 4), "2027-W01", "2026-W53"),
+])
+def test_default_and_demo_weeks(today, opened, demo):
+    from reports.periods import default_week, last_complete_week
+
+    assert default_week(today).slug == opened
+    assert last_complete_week(today).slug == demo
+    assert parse_period({}, today).slug == opened
+
+
+def test_presets_and_holiday_names():
+    from reports.periods import holiday_name, latest_working_day, presets
+
+    got = {label: (p.start.isoformat(), p.end.isoformat()) for label, p in presets(date(2026, 12, 1))}
+    assert got == {
+        "Săptămâna curentă": ("2026-11-30", "2026-12-06"),
+        "Săptămâna trecută": ("2026-11-23", "2026-11-29"),
+        "Luna aceasta": ("2026-12-01", "2026-12-31"),
+        "Luna trecută": ("2026-11-01", "2026-11-30"),
+        "Trimestrul acesta": ("2026-10-01", "2026-12-31"),
+        "Anul acesta": ("2026-01-01", "2026-12-31"),
+    }
+    assert holiday_name(date(2026, 12, 1)) == "Ziua Națională a României"
+    assert holiday_name(date(2026, 12, 2)) == ""
+    assert latest_working_day(date(2026, 12, 1)) == date(2026, 11, 27)
+    assert latest_working_day(date(2026, 12, 2)) == date(2026, 12, 2)

@@ -25,6 +25,8 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from app import create_app
 from sheets import Row
 from tests.conftest import PASSWORD, ROOT, csrf_token, make_app
+from tests.dates import START
+from tests.dates import today as bucharest_today
 from tests.test_entry import field_value
 
 DAY = date(2026, 11, 24)  # a Tuesday of ISO week 2026-W48
@@ -170,7 +172,7 @@ def test_really_expired_token_on_the_entry_form_keeps_typed_values(tmp_path):
 
 def _wrong_logins(instance: str, barrier, attempts: int, queue) -> None:
     """One process: its own app instance on the shared instance folder."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False},
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "CLOCK_START": START},
                      instance_path=instance)
     c = app.test_client()
     barrier.wait(timeout=30)
@@ -199,7 +201,7 @@ def test_login_throttle_holds_across_processes(tmp_path):
             p.join(timeout=30)
     assert sorted(codes) == [401] * limit + [429] * (procs_n * attempts - limit)
     # A third instance, and the right password, are refused too.
-    other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False},
+    other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "CLOCK_START": START},
                        instance_path=app.instance_path)
     r = other.test_client().post("/login", data={"username": "clerk", "password": PASSWORD})
     assert r.status_code == 429 and "Prea multe încercări eșuate." in r.get_data(as_text=True)
@@ -548,7 +550,6 @@ def test_cells_typed_into_the_sheet_render_inert(tmp_path, emulator, monkeypatch
     """A supervisor types hostile text straight into the worksheet: as a
     clerk's name, a note, a count and a date. Every page showing them
     escapes them."""
-    from access import today as bucharest_today
     from reports.periods import is_working_day
 
     emu = emulator.emulator

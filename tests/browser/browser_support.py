@@ -23,6 +23,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.dates import START, today  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -58,7 +63,8 @@ def clean_env(**extra: str) -> dict:
     leaks in from the developer's shell; unbuffered output (it is parsed)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("FLASK_") and k not in ("SHEETS_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS")}
-    env.update(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1", **extra)
+    env.update(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1", FLASK_CLOCK_START=START)
+    env.update(extra)
     return env
 
 
@@ -169,14 +175,15 @@ def add_users(env: dict, accounts: dict = ACCOUNTS, password: str = PASSWORD) ->
             raise RuntimeError(f"users add {username} failed ({proc.returncode}):\n{out}")
 
 
-def start_server(backend: str, tmp: Path, *, demo: bool = False) -> Server:
+def start_server(backend: str, tmp: Path, *, demo: bool = False, clock: str = START) -> Server:
     """``python app.py`` on a free port of 127.0.0.1 with the store
     ``backend`` ("local", or "google" against ``python -m sheets.emulator``).
     With ``demo`` the app loads the seed week and the passwords it prints
-    are kept; otherwise ACCOUNTS are created through the CLI first."""
+    are kept; otherwise ACCOUNTS are created through the CLI first. The
+    server's clock starts at ``clock`` (tests/dates.py), never the real date."""
     instance = tmp / "instance"
     instance.mkdir(parents=True)
-    env = clean_env(FLASK_INSTANCE_PATH=str(instance), FLASK_SHEETS_BACKEND=backend)
+    env = clean_env(FLASK_INSTANCE_PATH=str(instance), FLASK_SHEETS_BACKEND=backend, FLASK_CLOCK_START=clock)
     processes: list[Process] = []
     emulator_url = ""
     try:
@@ -298,8 +305,7 @@ def screenshot(page, name: str, *, full_page: bool = True, max_height: int = 300
 
 
 def bucharest_today() -> date:
-    from access import today
-
+    """The date the servers of the tests run at (tests/dates.py)."""
     return today()
 
 

@@ -126,7 +126,7 @@ def test_keyboard_focus_is_visible_everywhere(demo_server, open_page):
     page = open_page(demo_server, "sef")
     page.goto(f"/report?week={week_slug(bucharest_today())}")
     seen = []
-    for _ in range(24):
+    for _ in range(40):
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS_STYLE)
         if focus["what"].startswith("BODY") or focus["inner"]:

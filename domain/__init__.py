@@ -1,0 +1,2 @@
+"""Pure values of the app: rows and tallies, periods, Romanian wording, the
+clock. Nothing here imports Flask, storage or any other part of the app."""
