@@ -1,8 +1,10 @@
 """Weekly activity reporting for city-hall offices: the application factory.
 
 Data flows one way: catalog (forms/) -> WTForms form (forms/entry.py) ->
-entry rows -> store (sheets/: local | google) -> report model (reports/) ->
-renderers (templates/, reports/xlsx.py). This module only wires them.
+entry rows (domain/) -> store (sheets/: local | google) -> report model
+(reports/model.py) -> renderers (templates/, reports/xlsx.py). Settings are
+declared in settings.py; views in views/, commands in commands/. This module
+only wires them.
 """
 from __future__ import annotations
 
@@ -14,44 +16,16 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from db import StateDB
+import commands
+import views
 from domain.clock import Clock
 from forms import load_catalog
+from settings import DEFAULTS
 from sheets import open_store
-from users import UserStore
+from state.db import StateDB
+from state.users import UserStore
 
 HERE = Path(__file__).resolve().parent
-
-#: Every setting, with its default. Each is documented once, in README.md.
-DEFAULTS = {
-    "CATALOG_DIR": str(HERE / "forms"),
-    "CLOCK_START": "",
-    "SHEETS_BACKEND": "local",
-    "GOOGLE_SPREADSHEET_ID": "",
-    "GOOGLE_CREDENTIALS_FILE": "",
-    "SHEETS_CACHE_TTL": 30,
-    "SHEETS_SYNC_INTERVAL": 5,
-    "SHEETS_TIMEOUT": [5, 20],
-    "SHEETS_READ_BUDGET": 4,
-    "SHEETS_FIRST_READ_BUDGET": 8,
-    "SHEETS_BACKOFF_MAX": 32,
-    "SHEETS_MAX_ATTEMPTS": 10,
-    "MAX_CONTENT_LENGTH": 256 * 1024,
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    # None = automatic: Secure when PREFERRED_URL_SCHEME is "https" (set it,
-    # with TRUSTED_PROXIES, when the app is served over HTTPS by a proxy).
-    "SESSION_COOKIE_SECURE": None,
-    "REMEMBER_COOKIE_SECURE": None,
-    "PREFERRED_URL_SCHEME": "http",
-    "TRUSTED_PROXIES": 0,  # reverse proxies in front of the app (X-Forwarded-For/-Proto/-Host)
-    "REMEMBER_COOKIE_HTTPONLY": True,
-    "REMEMBER_COOKIE_SAMESITE": "Lax",
-    "REMEMBER_COOKIE_DURATION": 5 * 24 * 3600,
-    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-    "LOGIN_MAX_ATTEMPTS": 5,
-    "LOGIN_WINDOW_SECONDS": 900,
-}
 
 
 def _secret_key(instance: Path) -> str:
@@ -128,31 +102,17 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     csrf = CSRFProtect(app)
     # The entry form checks its own CSRF token (FlaskForm), so that an expired
     # token re-renders the clerk's typed values instead of a bare 400.
-    csrf.exempt("entry.entry_form")
+    csrf.exempt("views.entry.entry_form")
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.login_message = "Autentificați-vă pentru a continua."
     login.session_protection = "basic"
     login.user_loader(app.extensions["users"].load)
 
-    import auth
-    import data
-    import entry
-    import errors
-    import report_views
-    import sheets_views
-
-    for module in (auth, entry, data, report_views, sheets_views):
-        app.register_blueprint(module.bp)
-    errors.init_app(app)
-
-    import cli
-
-    cli.init_app(app)
+    views.init_app(app)
+    commands.init_app(app)
     return app
 
 
 if __name__ == "__main__":
-    import cli
-
-    cli.main()
+    commands.main()

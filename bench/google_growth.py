@@ -3,7 +3,7 @@
 The app reads whole office worksheets (one values.batchGet for all offices
 of a view) and keeps the period's rows: a one-week report at the end of
 the year carries every row of the year. The emulator runs in its own
-process (python -m sheets.emulator), loaded with 10 and 100 office-years of
+process (python -m sheets_emulator), loaded with 10 and 100 office-years of
 synthetic rows; the app's GoogleStore reads one week of every office.
 
 Measured: wall time of the read (the emulator's rendering, HTTP, the app's
@@ -28,7 +28,7 @@ import requests
 
 from bench.synthetic import rows_for, write_catalog
 from forms import load_catalog
-from sheets.layout import HEADER
+from sheets.google.layout import HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 SS = "1BenchGoogleGrowthSheet_abcdefghijklmnop"
@@ -36,7 +36,7 @@ WEEK = (date(2025, 12, 22), date(2025, 12, 28))
 
 
 def start_emulator() -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "sheets.emulator", "--port", "0", "--spreadsheet", SS],
+    proc = subprocess.Popen([sys.executable, "-m", "sheets_emulator", "--port", "0", "--spreadsheet", SS],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline().strip()
     assert line.startswith("SHEETS_EMULATOR_HOST="), line
@@ -66,7 +66,7 @@ def load(host: str, catalog, offices: int) -> int:
 
 def measure(offices: int, tmp: Path) -> dict:
     from sheets.google import GoogleStore
-    from sheets.http import EmulatorSession
+    from sheets.google.http import EmulatorSession
 
     catalog = load_catalog(write_catalog(tmp / f"catalog-{offices}", offices))
     proc, host = start_emulator()

@@ -22,9 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from tests.dates import today
+from devtools.dates import today
 from forms import load_catalog
-from tests.live import ROOT, Clerk, create_users, gunicorn
+from devtools.live import ROOT, Clerk, create_users, gunicorn
 
 CLIENTS = 20
 POSTS = 25
@@ -130,7 +130,7 @@ def google_env(host: str, **extra) -> dict:
 
 
 def run() -> tuple[str, dict]:
-    from sheets.emulator import EmulatorServer, SheetsEmulator
+    from sheets_emulator import EmulatorServer, SheetsEmulator
 
     results = {}
     with tempfile.TemporaryDirectory() as tmp:

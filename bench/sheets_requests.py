@@ -16,9 +16,9 @@ from pathlib import Path
 
 import gspread
 
-from sheets.emulator import EmulatorServer
-from sheets.http import EmulatorSession
-from sheets.layout import HEADER
+from sheets_emulator import EmulatorServer
+from sheets.google.http import EmulatorSession
+from sheets.google.layout import HEADER
 
 SS_APP = "1BenchAppSpreadsheet_abcdefghijklmnopqrst"
 SS_NAIVE = "1BenchNaiveSpreadsheet_abcdefghijklmnopq"
@@ -52,7 +52,7 @@ def _app(instance: Path, host: str, catalog_dir: str | None, ttl: float):
 
 
 def _token(c, url) -> str:
-    from tests.live import token_of
+    from devtools.live import token_of
 
     return token_of(c.get(url).get_data(as_text=True))
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from reports.periods import working_days
-from sheets.base import row_id_for
+from domain.periods import working_days
+from domain.rows import row_id_for
 from sheets.local import LocalStore
 
 ACTIVITIES = 20

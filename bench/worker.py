@@ -47,7 +47,7 @@ def timed(fn, repeat: int):
 def ours(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict:
     from forms import load_catalog
     from reports.model import build_report, daily_keys
-    from reports.periods import Period
+    from domain.periods import Period
     from sheets.local import LocalStore
 
     catalog = load_catalog(catalog_dir)
@@ -120,7 +120,7 @@ def pandas_(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> d
 def xlsx(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict:
     from forms import load_catalog
     from reports.model import build_report
-    from reports.periods import Period
+    from domain.periods import Period
     from reports.xlsx import build_xlsx
     from sheets.local import LocalStore
 

@@ -13,7 +13,7 @@ from datetime import date
 from wtforms import BooleanField, Field, StringField
 from wtforms.validators import ValidationError
 
-from sheets import Row
+from domain.rows import Row
 
 from .base import TextForm
 from .catalog import COUNTERS, Activity, Office

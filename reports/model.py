@@ -24,9 +24,9 @@ from datetime import date, datetime
 from typing import Iterable, Sequence
 
 from forms.catalog import COUNTERS, Activity, Catalog, Office
-from sheets.base import Row, Tally, tally_rows
+from domain.rows import Row, Tally, tally_rows
 
-from .periods import (
+from domain.periods import (
     Period,
     days_phrase,
     count_phrase,

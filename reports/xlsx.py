@@ -26,10 +26,10 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from forms.catalog import COUNTERS, Catalog
-from sheets.base import Row
+from domain.rows import Row
 
 from .model import HEADERS, Report
-from .periods import to_local
+from domain.periods import to_local
 
 RAPORT_SHEET = "Raport"
 DATE_SHEET = "Date"

@@ -22,11 +22,11 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
+sys.path.insert(0, str(ROOT))
 
-from browser_support import (bucharest_today, launch, new_context, screenshot,  # noqa: E402
+from devtools.browser import (bucharest_today, launch, new_context, screenshot,  # noqa: E402
                              sign_in, start_server)
-from reports.periods import is_working_day  # noqa: E402
+from domain.periods import is_working_day  # noqa: E402
 
 MAX_BYTES = 300 * 1024
 WIDE = {"width": 1280, "height": 900}

@@ -1,7 +1,8 @@
-"""Storage of entry rows: one Protocol, two backends (local SQLite, Google Sheets)."""
-from .base import Problem, ReadResult, Row, RowNotFound, Store, StoreError, row_id_for
+"""Storage of entry rows: one Protocol (base.py), two backends: local SQLite
+(local.py) and Google Sheets (google/)."""
+from .base import ReadResult, RowNotFound, Store, StoreError
 
-__all__ = ["ConfigError", "open_store", "Problem", "ReadResult", "Row", "RowNotFound", "Store", "StoreError", "row_id_for"]
+__all__ = ["ConfigError", "open_store", "ReadResult", "RowNotFound", "Store", "StoreError"]
 
 
 class ConfigError(Exception):

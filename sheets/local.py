@@ -14,7 +14,9 @@ from typing import Iterable, Sequence
 
 from domain.clock import Clock
 
-from .base import ReadResult, Row, RowNotFound, Tally
+from domain.rows import Row, Tally
+
+from .base import ReadResult, RowNotFound
 from .sqlite import SQLiteFile
 
 _SCHEMA = """

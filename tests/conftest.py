@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from tests.dates import START
+from devtools.dates import START
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "parola-de-test-1"

@@ -11,8 +11,8 @@ from typing import Sequence
 
 import demo
 from forms.catalog import Catalog
-from reports.periods import TIMEZONE
-from sheets.base import Row
+from domain.periods import TIMEZONE
+from domain.rows import Row
 
 SEED_CLERKS: dict[str, tuple[str, str]] = {
     "presa": ("Ana Popescu", "Mihai Ionescu"),

@@ -1,7 +1,7 @@
 """How the contract suite builds each backend.
 
 ``google``: the real gspread client talking HTTP to an in-process Sheets
-emulator (``sheets.emulator.EmulatorServer``); no background sender
+emulator (``sheets_emulator.EmulatorServer``); no background sender
 (``sync_interval=0``). The contract is about what a store keeps, so the
 store handed to the contract tests drains its outbox after each save
 (``SyncingStore``); reading pending saves before delivery is tested on its
@@ -45,7 +45,7 @@ def google_store(server, tmp_path, spreadsheet_id=SPREADSHEET_ID, **options):
     """A GoogleStore on ``server`` (an EmulatorServer) with test settings."""
     from forms import load_catalog
     from sheets.google import GoogleStore
-    from sheets.http import EmulatorSession
+    from sheets.google.http import EmulatorSession
 
     from tests.conftest import ROOT
 
@@ -62,7 +62,7 @@ def make_store(backend: str, tmp_path):
         yield LocalStore(tmp_path / "entries.sqlite3")
         return
     if backend == "google":
-        from sheets.emulator import EmulatorServer
+        from sheets_emulator import EmulatorServer
 
         with EmulatorServer() as server:
             server.emulator.create_spreadsheet(SPREADSHEET_ID, title="Raportare")

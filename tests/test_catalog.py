@@ -12,7 +12,7 @@ import pytest
 from app import create_app
 from forms import CatalogError, load_catalog
 from tests.conftest import ROOT
-from tests.dates import START
+from devtools.dates import START
 
 
 @pytest.fixture

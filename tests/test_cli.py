@@ -11,9 +11,9 @@ import pytest
 
 from datetime import date, timedelta
 
-from cli import demo_week
+from commands import demo_week
 from tests.conftest import ROOT
-from users import UserError
+from state.users import UserError
 
 
 def test_users_commands(app):

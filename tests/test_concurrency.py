@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.dates import today
+from devtools.dates import today
 from forms import load_catalog
 from sheets.local import LocalStore
-from tests.live import ROOT, Clerk, create_users, drained_outbox, fresh_instance, gunicorn
+from devtools.live import ROOT, Clerk, create_users, drained_outbox, fresh_instance, gunicorn
 
 CLERKS, SUBMISSIONS = 50, 20
 CATALOG = load_catalog(ROOT / "forms")
@@ -97,8 +97,8 @@ def test_50_clerks_times_20_submissions_local_store(tmp_path, users_db):
 
 
 def test_50_clerks_times_20_submissions_google_backend(tmp_path, users_db):
-    from sheets.emulator import EmulatorServer
-    from sheets.layout import HEADER
+    from sheets_emulator import EmulatorServer
+    from sheets.google.layout import HEADER
     instance = fresh_instance(tmp_path, users_db)
     with EmulatorServer() as server:
         emu = server.emulator

@@ -48,7 +48,7 @@ def test_correct_delete_and_audit(app, as_user):
 def test_clerk_saving_the_day_again_keeps_what_the_form_does_not_show(app, as_user):
     """A supervisor's note, its "corectat de" mark on an unchanged row, and a
     row of an activity no longer in the catalog survive the clerk's re-save."""
-    from sheets import Row
+    from domain.rows import Row
 
     clerk, sup = as_user("clerk"), as_user("supervisor")
     clerk.post(f"/entry/presa?date={DAY}", data={"l544-studiere__lucrari": "2", "adrese-email__lucrari": "1"})
@@ -70,7 +70,7 @@ def test_clerk_saving_the_day_again_keeps_what_the_form_does_not_show(app, as_us
 
 
 def test_google_pages_are_linked_from_the_data_pages(tmp_path, monkeypatch, as_user):
-    from sheets.emulator import EmulatorServer
+    from sheets_emulator import EmulatorServer
     from tests.conftest import login, make_app
 
     links = ('href="/data/problems">Probleme în date</a>', 'href="/data/outbox">Sincronizare</a>')

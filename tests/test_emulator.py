@@ -1,7 +1,7 @@
 """Tests for the Sheets v4 emulator, driven by the real gspread 6.x client.
 
 gspread is never patched or mocked: it talks HTTP to an in-process
-EmulatorServer through sheets.http.EmulatorSession.
+EmulatorServer through sheets.google.http.EmulatorSession.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from tests.clock import FakeClock
 import requests
 from gspread.exceptions import APIError, SpreadsheetNotFound, WorksheetNotFound
 
-from sheets.emulator import EmulatorServer, SheetsEmulator
-from sheets.emulator import a1 as A1
-from sheets.emulator.model import parse_fields
-from sheets.http import DefaultTimeoutMixin, EmulatorSession
+from sheets_emulator import EmulatorServer, SheetsEmulator
+from sheets_emulator import a1 as A1
+from sheets_emulator.model import parse_fields
+from sheets.google.http import DefaultTimeoutMixin, EmulatorSession
 
 SSID = "1TestSpreadsheetId_abcdefghijklmnopqrstuvwx"
 API = "https://sheets.googleapis.com/v4/spreadsheets/"
@@ -899,7 +899,7 @@ def test_autocreate(clock):
 def test_cli_serves_and_prints_host():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sheets.emulator", "--port", "0", "--spreadsheet", SSID, "--sheet", "Date",
+        [sys.executable, "-m", "sheets_emulator", "--port", "0", "--spreadsheet", SSID, "--sheet", "Date",
          "--quota-reads", "100"],
         cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )

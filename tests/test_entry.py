@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.dates import today
+from devtools.dates import today
 from tests.conftest import csrf_token, make_app
 
 DAY = date(2026, 11, 24)

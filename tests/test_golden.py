@@ -12,12 +12,12 @@ import pytest
 import demo
 from forms import load_catalog
 from tests.conftest import ROOT
-from reports.periods import default_week, last_complete_week
-from tests.dates import DATES
+from domain.periods import default_week, last_complete_week
+from devtools.dates import DATES
 from tests.htmltables import html_tables
 
 # The seed week is entered in the latest complete week before each date of
-# tests/dates.py: 16–20 Nov 2026 (five working days), 23–27 Nov, 21–25 Dec
+# devtools/dates.py: 16–20 Nov 2026 (five working days), 23–27 Nov, 21–25 Dec
 # (Christmas: four), 28 Dec – 1 Jan (New Year's Day: four), October and
 # March weeks ending on a DST change.
 CLERKS = {"presa": ["clerk", "clerk2"], "consiliere": ["other", "other2"]}
@@ -73,7 +73,7 @@ def expected(slug, table):
 @pytest.fixture(params=list(DATES))
 def filled(request, app, as_user):
     """The seed week entered through the real forms, one POST per clerk-day,
-    on each date of tests/dates.py; returns (app, week)."""
+    on each date of devtools/dates.py; returns (app, week)."""
     app.extensions["clock"].set(DATES[request.param])
     today = app.extensions["clock"].today()
     week = last_complete_week(today)

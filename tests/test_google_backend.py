@@ -17,10 +17,12 @@ import pytest
 
 from tests.clock import FakeClock
 
-from sheets import ConfigError, Row, RowNotFound
-from sheets.emulator import EmulatorServer
+from domain.rows import Row
+
+from sheets import ConfigError, RowNotFound
+from sheets_emulator import EmulatorServer
 from sheets.google import FRESH_MIN_AGE
-from sheets.layout import HEADER, parse_count, parse_day
+from sheets.google.layout import HEADER, parse_count, parse_day
 from tests.conftest import make_app
 from tests.stores import google_store
 

@@ -18,10 +18,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from sheets import Row, StoreError
-from sheets.emulator import EmulatorServer, SheetsEmulator
+from domain.rows import Row
+
+from sheets import StoreError
+from sheets_emulator import EmulatorServer, SheetsEmulator
 from sheets.google import FRESH_MIN_AGE
-from sheets.outbox import Outbox, backoff_delay
+from sheets.google.outbox import Outbox, backoff_delay
 from tests.conftest import ROOT
 from tests.stores import google_store
 
@@ -286,9 +288,9 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {root!r})
     from forms import load_catalog
-    from sheets import Row
+    from domain.rows import Row
     from sheets.google import GoogleStore
-    from sheets.http import EmulatorSession
+    from sheets.google.http import EmulatorSession
 
     store = GoogleStore({ss!r}, EmulatorSession({host!r}, timeout=(0.5, 2.0)), load_catalog(Path({root!r}) / "forms"),
                         {outbox!r}, sync_interval=0, timeout=(0.5, 2.0))

@@ -22,8 +22,10 @@ from datetime import date
 import pytest
 import requests
 
-from sheets import Row, StoreError
-from sheets.emulator import EmulatorServer, SheetsEmulator
+from domain.rows import Row
+
+from sheets import StoreError
+from sheets_emulator import EmulatorServer, SheetsEmulator
 from sheets.google import FRESH_MIN_AGE
 from tests.clock import FakeClock
 from tests.stores import google_store
@@ -208,7 +210,7 @@ def test_the_sender_keeps_the_plain_timeout(server, emu, tmp_path, clock):
 
 
 def test_pages_show_the_dated_banner_while_google_is_slow(tmp_path, server, emu, monkeypatch):
-    from reports.periods import format_datetime
+    from domain.periods import format_datetime
     from tests.conftest import login, make_app
 
     monkeypatch.setenv("SHEETS_EMULATOR_HOST", server.host)
@@ -334,7 +336,7 @@ def test_no_report_waits_more_than_10_s_while_reads_hang_25_s(tmp_path):
     """gunicorn -w 2, default budgets and timeouts (20 s read), cache TTL 1 s;
     every Google read hangs 25 s for 12 s while 4 supervisors keep opening
     the report, each giving up after 10 s."""
-    from tests.live import create_users, gunicorn
+    from devtools.live import create_users, gunicorn
 
     instance = tmp_path / "instance"
     create_users(instance, [("sef", "supervisor", ())], processes=1)
@@ -360,7 +362,7 @@ def test_no_report_waits_more_than_10_s_while_reads_hang_25_s(tmp_path):
 def _hammer(base, emu, outcomes, lock) -> int:
     """Warm both workers' caches, make reads hang, keep opening the report for
     10 s; returns the reads Google received meanwhile."""
-    from tests.live import Clerk
+    from devtools.live import Clerk
 
     people = [Clerk(base, "sef") for _ in range(4)]
     for p in people:

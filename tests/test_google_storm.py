@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.dates import today
+from devtools.dates import today
 from forms import load_catalog
-from tests.live import ROOT, Clerk, create_users, drained_outbox, fresh_instance, gunicorn
+from devtools.live import ROOT, Clerk, create_users, drained_outbox, fresh_instance, gunicorn
 
 SS = "1StormSpreadsheet_abcdefghijklmnopqrstuv"
 SPEEDUP = 8
@@ -110,7 +110,7 @@ def run_storm(base: str, emu, *, clerks: int = CLERKS, patience: float = PATIENC
 
 
 def grid_rows(emu):
-    from sheets.layout import HEADER
+    from sheets.google.layout import HEADER
 
     col = {h: i for i, h in enumerate(HEADER)}
     out = []
@@ -136,7 +136,7 @@ def storm_users():
 
 
 def test_saves_during_a_429_storm_are_answered_and_delivered_once(tmp_path, storm_users):
-    from sheets.emulator import EmulatorServer, SheetsEmulator
+    from sheets_emulator import EmulatorServer, SheetsEmulator
 
     instance = fresh_instance(tmp_path, storm_users)
     emulator = SheetsEmulator(clock=FastClock())
@@ -156,7 +156,7 @@ def test_saves_during_a_429_storm_are_answered_and_delivered_once(tmp_path, stor
 
 
 def test_a_worker_that_never_read_still_queues_saves_during_a_storm(tmp_path, storm_users):
-    from sheets.emulator import EmulatorServer, SheetsEmulator
+    from sheets_emulator import EmulatorServer, SheetsEmulator
 
     instance = fresh_instance(tmp_path, storm_users)
     emulator = SheetsEmulator(clock=FastClock())

@@ -27,9 +27,9 @@ from urllib.parse import quote
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from tests.dates import today
+from devtools.dates import today
 from forms.base import NOT_A_FORM
-from sheets import Row
+from domain.rows import Row
 from tests.conftest import PASSWORD, csrf_token, make_app
 
 DAY = date(2026, 11, 24)

@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from reports.periods import (
+from domain.periods import (
     Period,
     PeriodError,
     count_phrase,
@@ -272,7 +272,7 @@ def test_romanian_plurals():
     (date(2027, 1, 4), "2027-W01", "2026-W53"),
 ])
 def test_default_and_demo_weeks(today, opened, demo):
-    from reports.periods import default_week, last_complete_week
+    from domain.periods import default_week, last_complete_week
 
     assert default_week(today).slug == opened
     assert last_complete_week(today).slug == demo
@@ -280,7 +280,7 @@ def test_default_and_demo_weeks(today, opened, demo):
 
 
 def test_presets_and_holiday_names():
-    from reports.periods import holiday_name, latest_working_day, presets
+    from domain.periods import holiday_name, latest_working_day, presets
 
     got = {label: (p.start.isoformat(), p.end.isoformat()) for label, p in presets(date(2026, 12, 1))}
     assert got == {

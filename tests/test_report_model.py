@@ -8,9 +8,9 @@ import jinja2
 
 from forms.catalog import Activity, Catalog, Office, Part, WorkType, load_catalog
 from reports.model import HEADERS, Cell, build_report
-from reports.periods import Period
+from domain.periods import Period
 from tests.seed import seed_rows
-from sheets.base import Row
+from domain.rows import Row
 
 ROOT = Path(__file__).parents[1]
 CATALOG = load_catalog(ROOT / "forms")

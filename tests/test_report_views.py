@@ -65,7 +65,7 @@ def test_week_with_a_holiday_counts_daily_over_working_days(app, as_user):
     """2025-W49: Monday 1 December is a public holiday, so four working days."""
     from datetime import date
 
-    from sheets import Row
+    from domain.rows import Row
 
     store = app.extensions["store"]
 

@@ -23,10 +23,10 @@ import yaml
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from app import create_app
-from sheets import Row
+from domain.rows import Row
 from tests.conftest import PASSWORD, ROOT, csrf_token, make_app
-from tests.dates import START
-from tests.dates import today as bucharest_today
+from devtools.dates import START
+from devtools.dates import today as bucharest_today
 from tests.test_entry import field_value
 
 DAY = date(2026, 11, 24)  # a Tuesday of ISO week 2026-W48
@@ -533,7 +533,7 @@ SS = "1SecurityTestsSpreadsheet_abcdefghijklmn"
 
 @pytest.fixture
 def emulator():
-    from sheets.emulator import EmulatorServer
+    from sheets_emulator import EmulatorServer
 
     with EmulatorServer() as server:
         server.emulator.create_spreadsheet(SS, title="Raportare activitate")
@@ -550,7 +550,7 @@ def test_cells_typed_into_the_sheet_render_inert(tmp_path, emulator, monkeypatch
     """A supervisor types hostile text straight into the worksheet: as a
     clerk's name, a note, a count and a date. Every page showing them
     escapes them."""
-    from reports.periods import is_working_day
+    from domain.periods import is_working_day
 
     emu = emulator.emulator
     app = google_secure_app(tmp_path, emulator, monkeypatch)

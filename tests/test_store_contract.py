@@ -9,7 +9,9 @@ from datetime import date
 
 import pytest
 
-from sheets import ReadResult, Row, RowNotFound, Store
+from domain.rows import Row
+
+from sheets import ReadResult, RowNotFound, Store
 from tests.stores import BACKENDS, make_store
 
 D1, D2, D3 = date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)
@@ -164,7 +166,7 @@ def test_local_tally_equals_the_tally_of_its_rows(tmp_path):
 
     from forms import load_catalog
     from reports.model import daily_keys
-    from sheets.base import tally_rows
+    from domain.rows import tally_rows
     from sheets.local import LocalStore
     from tests.conftest import ROOT
 

@@ -12,10 +12,10 @@ import pytest
 
 from forms.catalog import load_catalog
 from reports.model import build_report
-from reports.periods import Period
+from domain.periods import Period
 from tests.seed import seed_rows
 from reports.xlsx import DATE_HEADERS, build_xlsx
-from sheets.base import Row
+from domain.rows import Row
 
 ROOT = Path(__file__).parents[1]
 CATALOG = load_catalog(ROOT / "forms")

@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from browser_support import (CHROMIUM, MISSING_CHROMIUM, launch, new_context, sign_in,
+from devtools.browser import (CHROMIUM, MISSING_CHROMIUM, launch, new_context, sign_in,
                              start_server)
 
 #: Store backends every server-using test runs on.

@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from browser_support import bucharest_today, screenshot, week_slug
+from devtools.browser import bucharest_today, screenshot, week_slug
 
 BLOCKING = {"serious", "critical"}
 AXE = Axe()

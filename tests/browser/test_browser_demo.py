@@ -2,7 +2,7 @@
 document, reproduced, on any date: the demo fills the latest complete week,
 the report's „Săptămâna trecută” opens it and a clerk's home lists its days.
 
-Run at each date of tests/dates.py (a Monday, a Sunday, the holidays of
+Run at each date of devtools/dates.py (a Monday, a Sunday, the holidays of
 30 November and 1 December 2026, the New Year week, both DST weekends),
 each on a demo server whose clock starts at that instant."""
 from __future__ import annotations
@@ -12,10 +12,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import report_rows, screenshot, sign_in, start_server
+from devtools.browser import report_rows, screenshot, sign_in, start_server
 from domain.clock import parse_instant
-from reports.periods import last_complete_week, latest_working_day
-from tests.dates import DATES
+from domain.periods import last_complete_week, latest_working_day
+from devtools.dates import DATES
 
 
 @pytest.fixture(scope="module", params=list(DATES))

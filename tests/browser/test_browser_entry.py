@@ -7,9 +7,9 @@ import time
 
 from playwright.sync_api import expect
 
-from browser_support import (focused_description, is_focused, report_rows, screenshot, tab_to, week_slug,
+from devtools.browser import (focused_description, is_focused, report_rows, screenshot, tab_to, week_slug,
                              weeks_ago)
-from reports.periods import format_weekday_date
+from domain.periods import format_weekday_date
 
 STUDIERE = "Studiere solicitare — Nr. lucrări"
 VERIFICARE = "Studiere + verificare documente atașate — Nr. lucrări"

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import SCREENSHOTS, report_rows, screenshot, week_slug, weeks_ago
-from reports.periods import Period
+from devtools.browser import SCREENSHOTS, report_rows, screenshot, week_slug, weeks_ago
+from domain.periods import Period
 
 STUDIERE = "Studiere solicitare — Nr. lucrări"
 TELEFONICE = "Solicitări de presă — Discuții telefonice"

@@ -6,11 +6,11 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from access import catalog, office_for, store, today
+from views.access import catalog, office_for, store, today
 from forms.entry import form_class, form_data_from_rows, keep_unseen, rows_from_form
 from sheets import StoreError
-from reports.periods import format_day_short as day_label
-from reports.periods import (count_phrase, format_weekday_date, holiday_name, latest_working_day,
+from domain.periods import format_day_short as day_label
+from domain.periods import (count_phrase, format_weekday_date, holiday_name, latest_working_day,
                              working_days)
 
 

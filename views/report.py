@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
-from access import catalog, clock, office_for, store, today
+from views.access import catalog, clock, office_for, store, today
 from reports.model import build_report, daily_keys
-from reports.periods import PeriodError, parse_period, presets
+from domain.periods import PeriodError, parse_period, presets
 from reports.xlsx import build_xlsx
 
 bp = Blueprint("report", __name__)

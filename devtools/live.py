@@ -20,7 +20,7 @@ from pathlib import Path
 
 import requests
 
-from tests.dates import START
+from devtools.dates import START
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "parola-de-test-1"
@@ -36,8 +36,8 @@ def free_port() -> int:
 def _add_users(args) -> int:
     instance, accounts = args
     sys.path.insert(0, str(ROOT))
-    from db import StateDB
-    from users import UserStore
+    from state.db import StateDB
+    from state.users import UserStore
 
     users = UserStore(StateDB(Path(instance) / "app.sqlite3"))
     for name, role, offices in accounts:
@@ -158,7 +158,7 @@ def fresh_instance(tmp_path: Path, users_db: Path) -> Path:
 
 def drained_outbox(instance: Path, seconds: float = 60) -> dict:
     """The outbox's counts once nothing is pending (or ``seconds`` passed)."""
-    from sheets.outbox import Outbox
+    from sheets.google.outbox import Outbox
 
     outbox = Outbox(instance / "outbox.sqlite3")
     deadline = time.monotonic() + seconds

@@ -22,11 +22,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[1]
 
-from tests.dates import START, today  # noqa: E402
+from devtools.dates import START, today  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -177,10 +175,10 @@ def add_users(env: dict, accounts: dict = ACCOUNTS, password: str = PASSWORD) ->
 
 def start_server(backend: str, tmp: Path, *, demo: bool = False, clock: str = START) -> Server:
     """``python app.py`` on a free port of 127.0.0.1 with the store
-    ``backend`` ("local", or "google" against ``python -m sheets.emulator``).
+    ``backend`` ("local", or "google" against ``python -m sheets_emulator``).
     With ``demo`` the app loads the seed week and the passwords it prints
     are kept; otherwise ACCOUNTS are created through the CLI first. The
-    server's clock starts at ``clock`` (tests/dates.py), never the real date."""
+    server's clock starts at ``clock`` (devtools/dates.py), never the real date."""
     instance = tmp / "instance"
     instance.mkdir(parents=True)
     env = clean_env(FLASK_INSTANCE_PATH=str(instance), FLASK_SHEETS_BACKEND=backend, FLASK_CLOCK_START=clock)
@@ -189,7 +187,7 @@ def start_server(backend: str, tmp: Path, *, demo: bool = False, clock: str = ST
     try:
         if backend == "google":
             port = free_port()
-            emulator = Process("emulator", [sys.executable, "-m", "sheets.emulator", "--port", str(port),
+            emulator = Process("emulator", [sys.executable, "-m", "sheets_emulator", "--port", str(port),
                                             "--spreadsheet", SPREADSHEET_ID], clean_env(), tmp)
             processes.append(emulator)
             emulator.wait_for(f"http://127.0.0.1:{port}/__emulator/counts")
@@ -305,7 +303,7 @@ def screenshot(page, name: str, *, full_page: bool = True, max_height: int = 300
 
 
 def bucharest_today() -> date:
-    """The date the servers of the tests run at (tests/dates.py)."""
+    """The date the servers of the tests run at (devtools/dates.py)."""
     return today()
 
 

@@ -9,10 +9,10 @@ from flask_login import current_user, login_required
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
-from access import catalog, office_for, require_supervisor, state, store, today
+from views.access import catalog, office_for, require_supervisor, state, store, today
 from forms.base import TextForm
 from forms.entry import parse_count
-from reports.periods import PeriodError, format_date, format_datetime, parse_period
+from domain.periods import PeriodError, format_date, format_datetime, parse_period
 from sheets import RowNotFound, StoreError
 
 bp = Blueprint("data", __name__, url_prefix="/data")

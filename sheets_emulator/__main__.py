@@ -1,4 +1,4 @@
-"""CLI: python -m sheets.emulator --port 8089 [--host 127.0.0.1] [--spreadsheet ID ...]
+"""CLI: python -m sheets_emulator --port 8089 [--host 127.0.0.1] [--spreadsheet ID ...]
 [--sheet TITLE ...] [--quota-reads N] [--quota-writes N] [--autocreate] [--verbose]
 
 Unknown spreadsheet ids answer 404 NOT_FOUND unless --autocreate is given;
@@ -16,7 +16,7 @@ from .state import SheetsEmulator
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sheets.emulator", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m sheets_emulator", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8089, help="0 picks a free port")
     parser.add_argument("--spreadsheet", action="append", default=[], metavar="ID",

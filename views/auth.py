@@ -10,9 +10,9 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from access import catalog, require_admin, state, users
+from views.access import catalog, require_admin, state, users
 from forms.base import TextForm
-from users import MIN_PASSWORD, ROLE_LABELS, UserError
+from state.users import MIN_PASSWORD, ROLE_LABELS, UserError
 
 bp = Blueprint("auth", __name__)
 

@@ -7,10 +7,10 @@ from datetime import date, datetime, timezone
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from access import BUCHAREST, catalog, require_supervisor, store
-from reports.periods import count_phrase
+from views.access import BUCHAREST, catalog, require_supervisor, store
+from domain.periods import count_phrase
 
-bp = Blueprint("sheets", __name__, url_prefix="/data")
+bp = Blueprint("sync", __name__, url_prefix="/data")
 
 ALL_DATES = (date(2000, 1, 1), date(2099, 12, 31))
 KINDS = {"day": "Ziua unui funcționar", "update": "Corectare", "delete": "Ștergere"}
@@ -45,7 +45,7 @@ def problems():
             items = [p for p in result.problems if p.office == office.slug]
             if items:
                 groups.append({"title": office.title, "problems": items})
-    return render_template("sheets_problems.html", google=result is not None, groups=groups, result=result,
+    return render_template("sync_problems.html", google=result is not None, groups=groups, result=result,
                            read_at=_when(result.read_at.timestamp()) if result and result.read_at else "")
 
 
@@ -54,7 +54,7 @@ def problems():
 def outbox():
     require_supervisor()
     if not _has_outbox():
-        return render_template("sheets_outbox.html", google=False)
+        return render_template("sync_outbox.html", google=False)
     s = store()
     titles = {o.slug: o.title for o in catalog().offices}
     ops = []
@@ -68,7 +68,7 @@ def outbox():
             "error": op.last_error,
         })
     counts = s.outbox.counts()
-    return render_template("sheets_outbox.html", google=True, ops=ops, counts=counts,
+    return render_template("sync_outbox.html", google=True, ops=ops, counts=counts,
                            max_attempts=s.max_attempts)
 
 
@@ -78,12 +78,12 @@ def outbox_sync():
     require_supervisor()
     if not _has_outbox():
         flash("Datele sunt păstrate local: nu există nimic de sincronizat.", "success")
-        return redirect(url_for("sheets.outbox"))
+        return redirect(url_for("sync.outbox"))
     result = store().sync(max_seconds=10)
     message = (f"Sincronizare: trimise {result['delivered']}, în așteptare {result['pending']}, "
                f"eșuate {result['failed']}.")
     flash(message, "error" if result["failed"] or result["pending"] else "success")
-    return redirect(url_for("sheets.outbox"))
+    return redirect(url_for("sync.outbox"))
 
 
 @bp.route("/outbox/<int:op_id>/retry", methods=["POST"])
@@ -98,8 +98,8 @@ def outbox_retry(op_id):
         abort(404, description="Operațiunea nu există.")
     if not s.retry(op_id):
         flash("Operațiunea nu este eșuată; nu a fost nevoie de reîncercare.", "error")
-        return redirect(url_for("sheets.outbox"))
+        return redirect(url_for("sync.outbox"))
     delivered = s.deliver_now(op.office)
     flash("Operațiunea a fost trimisă foii de calcul." if delivered
           else "Operațiunea va fi reîncercată automat.", "success")
-    return redirect(url_for("sheets.outbox"))
+    return redirect(url_for("sync.outbox"))

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from db import StateDB
+from state.db import StateDB
 
 ROLES = ("clerk", "supervisor", "admin")
 ROLE_LABELS = {"clerk": "funcționar", "supervisor": "șef de serviciu", "admin": "administrator"}

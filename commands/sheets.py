@@ -30,7 +30,7 @@ def _when(epoch) -> str:
 def init_command():
     """Create each office's worksheet (bold, frozen header) if missing; complete headers."""
     from sheets import StoreError
-    from sheets.google import _Failure
+    from sheets.google.store import _Failure
 
     store = _google_store()
     if store is None:

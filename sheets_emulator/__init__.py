@@ -2,8 +2,8 @@
 
 Quick start (tests)::
 
-    from sheets.emulator import EmulatorServer
-    from sheets.http import EmulatorSession
+    from sheets_emulator import EmulatorServer
+    from sheets.google.http import EmulatorSession
     import gspread
 
     with EmulatorServer() as server:
@@ -13,7 +13,7 @@ Quick start (tests)::
 
 Stand-alone (a browser test, a dev server)::
 
-    python -m sheets.emulator --port 8089 --spreadsheet MY_ID
+    python -m sheets_emulator --port 8089 --spreadsheet MY_ID
     # -> SHEETS_EMULATOR_HOST=127.0.0.1:8089
 
 Counting: ``SheetsEmulator.counts()`` -> ``{"read", "write", "failed",

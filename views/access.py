@@ -6,7 +6,7 @@ from datetime import date
 from flask import abort, current_app
 from flask_login import current_user
 
-from reports.periods import TIMEZONE
+from domain.periods import TIMEZONE
 
 BUCHAREST = TIMEZONE  # one definition, in reports/periods.py
 

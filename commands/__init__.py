@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from werkzeug.datastructures import MultiDict
 
 from forms import CatalogError, load_catalog
-from users import ROLES, UserError
+from state.users import ROLES, UserError
 
 catalog_cli = AppGroup("catalog", help="Check the catalog of activities.")
 users_cli = AppGroup("users", help="Manage users (stored in the instance folder).")
@@ -32,9 +32,9 @@ def catalog_check(folder):
     stops the app from starting."""
     import os
 
-    from app import DEFAULTS
+    from settings import default
 
-    folder = folder or os.environ.get("FLASK_CATALOG_DIR") or DEFAULTS["CATALOG_DIR"]
+    folder = folder or os.environ.get("FLASK_CATALOG_DIR") or default("CATALOG_DIR")
     try:
         catalog = load_catalog(folder)
     except CatalogError as exc:
@@ -105,7 +105,7 @@ def ensure_admin(app) -> str | None:
 def demo_week(app):
     """The week the demo fills: the latest complete week before today, so
     its report (and "Zilnic") is whole on any date, holidays included."""
-    from reports.periods import last_complete_week
+    from domain.periods import last_complete_week
 
     return last_complete_week(app.extensions["clock"].today())
 
@@ -170,7 +170,7 @@ def init_app(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     try:
-        from sheets.cli import sheets_cli
+        from commands.sheets import sheets_cli
     except ImportError:  # the Google backend's commands
         return
     app.cli.add_command(sheets_cli)

@@ -31,8 +31,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .base import Row
-from .sqlite import SQLiteFile
+from domain.rows import Row
+from ..sqlite import SQLiteFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ops (

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable, Sequence
 
-from .base import Problem, Row
+from domain.rows import Problem, Row
 
 # -- columns ------------------------------------------------------------------
 

@@ -2,13 +2,13 @@
 
 The only module that imports gspread. gspread runs over a ``requests``
 session: a google-auth ``AuthorizedSession`` with explicit timeouts for
-Google, or ``sheets.http.EmulatorSession`` when ``SHEETS_EMULATOR_HOST`` is set
+Google, or ``sheets.google.http.EmulatorSession`` when ``SHEETS_EMULATOR_HOST`` is set
 (tests and offline trials). gspread's ``BackOffHTTPClient`` is not used (it
 retries forever and would re-POST appends): retries are ours.
 
 Reads: one ``values:batchGet`` for all the offices asked for (FORMATTED_VALUE,
 what people see; compact JSON, ``prettyPrint=false``), parsed by
-``sheets.layout`` (columns by header name, Romanian numbers, problems instead
+``sheets.google.layout`` (columns by header name, Romanian numbers, problems instead
 of crashes), cached per set of offices for ``SHEETS_CACHE_TTL`` seconds. Once
 a worksheet's header is known, only its columns up to the last one the app
 reads are asked for (``A:L`` when a supervisor added columns after ours); a
@@ -27,7 +27,7 @@ supervisor's correction is delivered at once, in the background: the page
 waits for it at most ``SHEETS_READ_BUDGET`` seconds, then says it is kept in
 the outbox. The sender's requests keep the plain ``SHEETS_TIMEOUT``, whoever
 waits for them. Views always include the
-ops the sheet has not confirmed yet (``sheets.outbox``), so a clerk sees
+ops the sheet has not confirmed yet (``sheets.google.outbox``), so a clerk sees
 their figures at once.
 
 Writes: ``save_day`` only commits an op to the outbox (``is_async``); one
@@ -61,7 +61,9 @@ from gspread.worksheet import Worksheet
 
 from domain.clock import iso_at
 
-from .base import ReadResult, Row, RowNotFound, StoreError
+from domain.rows import Row
+
+from ..base import ReadResult, RowNotFound, StoreError
 from .http import DEFAULT_TIMEOUT, DefaultTimeoutMixin, EmulatorSession
 from .layout import (
     HEADER,
@@ -885,7 +887,7 @@ def _header_cells(sheet_id: int, column: int, names: Sequence[str]) -> dict:
 
 
 def _config_error(message: str):
-    from . import ConfigError
+    from .. import ConfigError
 
     return ConfigError(message)
 
