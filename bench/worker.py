@@ -59,7 +59,7 @@ def ours(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict
 
     def run():
         w = time.perf_counter()
-        tally = store.tally(catalog.slugs, start, end, daily)
+        tally, _ = store.tally(catalog.slugs, start, end, daily)
         parts.setdefault("read", []).append(time.perf_counter() - w)
         w = time.perf_counter()
         report = build_report(catalog, tally, period, today=date(2100, 1, 1))

@@ -12,8 +12,8 @@ sheets_cli = AppGroup("sheets", help="Google Sheets backend: worksheets and the 
 
 
 def _google_store():
-    store = current_app.extensions["store"]
-    if not hasattr(store, "outbox"):
+    store = current_app.extensions["store"].sync_queue
+    if store is None:
         click.echo("SHEETS_BACKEND is 'local': rows are kept in the instance folder; "
                    "there is no spreadsheet and no outbox.")
         return None
@@ -55,7 +55,7 @@ def sync_command(max_seconds):
         return
     result = store.sync(max_seconds=max_seconds)
     click.echo(f"delivered: {result['delivered']}, pending: {result['pending']}, failed: {result['failed']}")
-    lease = store.outbox.lease_holder()
+    lease = store.lease_holder()
     if result["pending"] and lease:
         click.echo(f"another process is sending (lease held by {lease[0]} until {_when(lease[1])})")
     if result["failed"]:
@@ -81,7 +81,7 @@ def status_command():
     if s["lease"]:
         click.echo(f"sender lease: {s['lease'][0]} until {_when(s['lease'][1])}")
     for slug, (sheet_id, title) in sorted(s["worksheets"].items()):
-        click.echo(f"worksheet {slug}: '{title}' (sheetId {sheet_id}) {store.worksheet_url(slug)}")
+        click.echo(f"worksheet {slug}: '{title}' (sheetId {sheet_id}) {current_app.extensions['store'].worksheet_url(slug)}")
     for op in store.ops():
         click.echo(f"  #{op.id} {op.status} {op.kind} {op.office} attempts {op.attempts}"
                    + (f": {op.last_error}" if op.last_error else ""))

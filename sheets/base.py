@@ -32,8 +32,55 @@ class RowNotFound(StoreError):
 
 
 @runtime_checkable
+class SyncQueue(Protocol):
+    """The outbox of a backend that delivers saves later (Google): what the
+    *Sincronizare* page and ``flask --app app sheets`` use. A backend
+    without one says so with ``Store.sync_queue = None``."""
+
+    spreadsheet_id: str
+    max_attempts: int
+
+    def ops(self, statuses: Sequence[str] = ...) -> list:
+        """Operations not delivered yet (``pending``, ``failed``), oldest first."""
+
+    def op(self, op_id: int):
+        """One operation, or None."""
+
+    def counts(self) -> dict[str, int]:
+        """Operations per status."""
+
+    def retry(self, op_id: int) -> bool:
+        """Put a failed operation back in the queue; False when it was not failed."""
+
+    def deliver_now(self, office: str, wait: float | None = None) -> bool:
+        """Try to deliver ``office``'s operations now; True when none is left."""
+
+    def sync(self, max_seconds: float | None = 60.0) -> dict:
+        """Deliver everything due, waiting for backoffs up to ``max_seconds``:
+        {"delivered", "pending", "failed"}."""
+
+    def lease_holder(self) -> tuple[str, float] | None:
+        """Which process holds the sender's lease, until when (epoch)."""
+
+    def status(self) -> dict:
+        """Counts, lease, next attempt and known worksheets (no network call)."""
+
+    def init(self) -> list[str]:
+        """Create missing worksheets and complete headers; one line per worksheet."""
+
+
+@runtime_checkable
 class Store(Protocol):
-    """What the app needs from a place that keeps rows."""
+    """Everything the pages and commands need from a place that keeps rows.
+
+    Capabilities a backend may lack are declared, never probed: ``is_async``
+    (saves reach the store later), ``sync_queue`` (None without an outbox),
+    ``worksheet_url`` (None without a spreadsheet)."""
+
+    #: True when a save is kept in an outbox and delivered later (Google).
+    is_async: bool
+    #: The outbox pages' and commands' view of the backend, or None.
+    sync_queue: SyncQueue | None
 
     def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
         """Replace ``clerk``'s rows of ``office`` on ``day`` with ``rows``."""
@@ -42,9 +89,22 @@ class Store(Protocol):
         """Rows of ``offices`` dated ``start``..``end`` inclusive; ``fresh``
         bypasses any cache."""
 
+    def tally(self, offices: Iterable[str], start: date, end: date, daily: set[tuple[str, str]], *,
+              fresh: bool = False) -> tuple[Tally, ReadResult]:
+        """What the report needs of those rows (``domain.rows.tally_rows``),
+        and the read's time, staleness, pending and problems (its ``rows``
+        left empty). ``daily``: the (office, activity) pairs of daily
+        activities."""
+
     def update_row(self, office: str, row_id: str, changes: dict, by: str) -> tuple[Row, Row]:
         """Correct ``lucrari``/``documente``/``note`` of one row (supervisors);
         returns the row (before, after)."""
 
     def delete_row(self, office: str, row_id: str, by: str) -> Row:
         """Delete one row (supervisors); returns what was deleted."""
+
+    def worksheet_url(self, slug: str) -> str | None:
+        """A link to the office's worksheet, or None (no spreadsheet)."""
+
+    def pending_count(self, offices: Iterable[str] | None = None) -> int:
+        """Saves and corrections not delivered to the store yet."""

@@ -53,6 +53,15 @@ def _row(record: sqlite3.Row) -> Row:
 class LocalStore:
     """Rows in ``path`` (an SQLite database, created on first use)."""
 
+    is_async = False  # a save is in the store when save_day returns
+    sync_queue = None  # no outbox
+
+    def worksheet_url(self, slug: str) -> None:
+        return None
+
+    def pending_count(self, offices: Iterable[str] | None = None) -> int:
+        return 0
+
     def __init__(self, path: str | Path, clock=None):
         self.db = SQLiteFile(path, _SCHEMA)
         self.clock = clock or Clock()
@@ -109,10 +118,14 @@ class LocalStore:
                        changed_at, row_id))
         return ReadResult(rows=rows, read_at=self.clock.now())
 
-    def tally(self, offices: Iterable[str], start: date, end: date, daily: set[tuple[str, str]]) -> Tally:
+    def tally(self, offices: Iterable[str], start: date, end: date, daily: set[tuple[str, str]], *,
+              fresh: bool = False) -> tuple[Tally, ReadResult]:
         """``tally_rows`` of ``read``, summed by SQLite: what the report page
         uses, so a year of 100 offices needs no Python object per row.
         tests/test_store_contract.py checks that both agree."""
+        return self._tally(offices, start, end, daily), ReadResult(read_at=self.clock.now())
+
+    def _tally(self, offices: Iterable[str], start: date, end: date, daily: set[tuple[str, str]]) -> Tally:
         offices = list(offices)
         where = f"office IN ({', '.join('?' * len(offices))}) AND day BETWEEN ? AND ?"
         args = (*offices, start.isoformat(), end.isoformat())

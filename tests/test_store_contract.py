@@ -160,20 +160,19 @@ def test_saving_unchanged_rows_keeps_their_time_stamp(store):
     assert read_all(store).rows[0].entered_at == first
 
 
-def test_local_tally_equals_the_tally_of_its_rows(tmp_path):
-    """LocalStore.tally (SQL) is what tally_rows computes from read()."""
+def test_tally_equals_the_tally_of_its_rows(store):
+    """Store.tally (summed in SQL by the local store) is what tally_rows
+    computes from read(), on both backends."""
     import random
 
+    from domain.rows import tally_rows
     from forms import load_catalog
     from reports.model import daily_keys
-    from domain.rows import tally_rows
-    from sheets.local import LocalStore
     from tests.conftest import ROOT
 
     catalog = load_catalog(ROOT / "forms")
-    store = LocalStore(tmp_path / "t.sqlite3")
     rng = random.Random(7)
-    for n in range(300):
+    for n in range(40):
         office = rng.choice(catalog.offices)
         day = date(2026, 11, rng.randint(1, 30))
         clerk = rng.choice(["ana", "ion", "Ștefan"])
@@ -190,7 +189,19 @@ def test_local_tally_equals_the_tally_of_its_rows(tmp_path):
         store.save_day(office.slug, day, clerk, rows)
     start, end, offices = date(2026, 11, 3), date(2026, 11, 26), ["presa", "consiliere"]
     daily = daily_keys(catalog)
-    expected = tally_rows(store.read(offices, start, end).rows, start, end, offices, daily)
-    got = store.tally(offices, start, end, daily)
+    expected = tally_rows(store.read(offices, start, end, fresh=True).rows, start, end, offices, daily)
+    got, result = store.tally(offices, start, end, daily, fresh=True)
     assert got == expected
-    assert len(got.sums) > 30 and got.done_days and got.clerks
+    assert len(got.sums) > 20 and got.done_days and got.clerks
+    assert result.rows == [] and result.read_at is not None and not result.stale
+
+
+def test_declared_capabilities(store):
+    """What a backend lacks is declared, so pages never probe it."""
+    if store.is_async:
+        queue = store.sync_queue
+        assert queue is not None and queue.counts()["pending"] == 0 and queue.ops() == []
+        assert store.worksheet_url("presa").startswith("https://docs.google.com/spreadsheets/d/")
+    else:
+        assert store.sync_queue is None and store.worksheet_url("presa") is None
+    assert store.pending_count(["presa"]) == 0

@@ -46,7 +46,7 @@ def _period():
 def index():
     require_supervisor()
     return render_template("data_index.html", offices=catalog().offices, period=_period(),
-                           google=getattr(store(), "is_async", False))
+                           google=store().sync_queue is not None)
 
 
 @bp.route("/<slug>")
@@ -62,7 +62,7 @@ def table(slug):
         "data.html", office=office, period=period, rows=rows, result=result, format_date=format_date,
         format_datetime=format_datetime,
         changes=_changes(slug), form=RowForm(formdata=None), delete_form=DeleteForm(),
-        sheet_url=getattr(store(), "worksheet_url", lambda s: None)(slug),
+        sheet_url=store().worksheet_url(slug),
     )
 
 
@@ -99,8 +99,7 @@ def edit(slug, row_id):
 
 def _pending_note(slug: str) -> str:
     """Said after a correction the Google outbox could not deliver yet."""
-    pending = getattr(store(), "pending_count", None)
-    if pending and pending([slug]):
+    if store().pending_count([slug]):
         return (" Foaia de calcul nu răspunde acum: modificarea este păstrată și va fi trimisă automat "
                 "(vezi Sincronizare).")
     return ""

@@ -118,7 +118,7 @@ def entry_form(slug):
                 status = 400
             else:
                 store().save_day(slug, day, clerk, keep_unseen(rows, mine, office))
-                pending = getattr(store(), "is_async", False)
+                pending = store().is_async
                 flash(
                     f"Salvat: {count_phrase(len(rows), 'rând', 'rânduri')} pentru {format_date(day)}"
                     + ("; se sincronizează cu foaia de calcul." if pending else "."),

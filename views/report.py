@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
-from views.access import catalog, clock, office_for, store, today
+from views.access import catalog, office_for, store, today
 from reports.model import build_report, daily_keys
 from domain.periods import PeriodError, parse_period, presets
 from reports.xlsx import build_xlsx
@@ -42,15 +42,13 @@ def _report():
 
 
 def _tallied_report():
-    """The report alone: summed by the store when it can (local SQLite),
-    which spares an object per row on long periods."""
-    tally = getattr(store(), "tally", None)
-    if tally is None:
-        report, _, service = _report()
-        return report, service
+    """The report alone, from the store's tally (summed in SQLite by the
+    local store), which spares an object per row on long periods."""
     period, slugs, service = _scope()
-    report = build_report(catalog(), tally(slugs, period.start, period.end, daily_keys(catalog())), period,
-                          offices=slugs, today=today(), read_at=clock().now())
+    tally, result = store().tally(slugs, period.start, period.end, daily_keys(catalog()),
+                                  fresh=request.args.get("refresh") == "1")
+    report = build_report(catalog(), tally, period, offices=slugs, today=today(), read_at=result.read_at,
+                          stale=result.stale, pending=result.pending, problems=len(result.problems))
     return report, service
 
 

@@ -17,8 +17,9 @@ KINDS = {"day": "Ziua unui funcționar", "update": "Corectare", "delete": "Șter
 STATUSES = {"pending": "în așteptare", "failed": "eșuată"}
 
 
-def _has_outbox() -> bool:
-    return getattr(store(), "is_async", False) and hasattr(store(), "outbox")
+def _queue():
+    """The store's outbox (SyncQueue), or None for a backend without one."""
+    return store().sync_queue
 
 
 def _rows(n: int) -> str:
@@ -37,7 +38,7 @@ def problems():
     require_supervisor()
     offices = catalog().offices
     result = None
-    if _has_outbox():
+    if _queue() is not None:
         result = store().read([o.slug for o in offices], *ALL_DATES, fresh=request.args.get("refresh") == "1")
     groups = []
     if result is not None:
@@ -53,9 +54,9 @@ def problems():
 @login_required
 def outbox():
     require_supervisor()
-    if not _has_outbox():
+    if _queue() is None:
         return render_template("sync_outbox.html", google=False)
-    s = store()
+    s = _queue()
     titles = {o.slug: o.title for o in catalog().offices}
     ops = []
     for op in s.ops():
@@ -67,7 +68,7 @@ def outbox():
             "next": _when(op.next_attempt) if op.status == "pending" else "—", "created": _when(op.created_at),
             "error": op.last_error,
         })
-    counts = s.outbox.counts()
+    counts = s.counts()
     return render_template("sync_outbox.html", google=True, ops=ops, counts=counts,
                            max_attempts=s.max_attempts)
 
@@ -76,10 +77,10 @@ def outbox():
 @login_required
 def outbox_sync():
     require_supervisor()
-    if not _has_outbox():
+    if _queue() is None:
         flash("Datele sunt păstrate local: nu există nimic de sincronizat.", "success")
         return redirect(url_for("sync.outbox"))
-    result = store().sync(max_seconds=10)
+    result = _queue().sync(max_seconds=10)
     message = (f"Sincronizare: trimise {result['delivered']}, în așteptare {result['pending']}, "
                f"eșuate {result['failed']}.")
     flash(message, "error" if result["failed"] or result["pending"] else "success")
@@ -90,10 +91,10 @@ def outbox_sync():
 @login_required
 def outbox_retry(op_id):
     require_supervisor()
-    if not _has_outbox():
+    if _queue() is None:
         abort(404, description="Datele sunt păstrate local: nu există operațiuni în așteptare.")
-    s = store()
-    op = s.outbox.get(op_id)
+    s = _queue()
+    op = s.op(op_id)
     if op is None:
         abort(404, description="Operațiunea nu există.")
     if not s.retry(op_id):

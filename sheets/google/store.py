@@ -61,7 +61,7 @@ from gspread.worksheet import Worksheet
 
 from domain.clock import iso_at
 
-from domain.rows import Row
+from domain.rows import Row, Tally, tally_rows
 
 from ..base import ReadResult, RowNotFound, StoreError
 from .http import DEFAULT_TIMEOUT, DefaultTimeoutMixin, EmulatorSession
@@ -838,8 +838,27 @@ class GoogleStore:
         counts = self.outbox.counts(offices)
         return counts["pending"] + counts["failed"]
 
+    @property
+    def sync_queue(self) -> "GoogleStore":
+        return self
+
+    def tally(self, offices: Iterable[str], start: date, end: date, daily: set[tuple[str, str]], *,
+              fresh: bool = False) -> tuple[Tally, ReadResult]:
+        offices = list(offices)
+        result = self.read(offices, start, end, fresh=fresh)
+        return tally_rows(result.rows, start, end, offices, daily), replace(result, rows=[])
+
     def ops(self, statuses: Sequence[str] = OPEN) -> list[Op]:
         return self.outbox.ops(statuses=statuses)
+
+    def op(self, op_id: int) -> Op | None:
+        return self.outbox.get(op_id)
+
+    def counts(self) -> dict[str, int]:
+        return self.outbox.counts()
+
+    def lease_holder(self) -> tuple[str, float] | None:
+        return self.outbox.lease_holder()
 
     def retry(self, op_id: int) -> bool:
         return self.outbox.retry(op_id)
