@@ -229,6 +229,16 @@ class Period:
     def working_days(self) -> list[date]:
         return working_days(self.start, self.end)
 
+    @property
+    def iso_weeks(self) -> list[str]:
+        """The ISO weeks ("2026-W48") the period touches, in order."""
+        weeks, d = [], self.start - timedelta(days=self.start.weekday())
+        while d <= self.end:
+            iso = d.isocalendar()
+            weeks.append(f"{iso.year}-W{iso.week:02d}")
+            d += timedelta(days=7)
+        return weeks
+
     # navigation
 
     def prev(self) -> "Period":

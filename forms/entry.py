@@ -6,14 +6,17 @@ a form with any error saves nothing.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
 
-from wtforms import BooleanField, Field, StringField
+from wtforms import BooleanField, Field, HiddenField, StringField
 from wtforms.validators import ValidationError
 
-from domain.rows import Row
+from domain.rows import Row, row_id_for
+from domain.saving import COUNTERS as STORED_COUNTERS
+from domain.saving import Entry, FieldKey
 
 from .base import TextForm
 from .catalog import COUNTERS, Activity, Office
@@ -107,6 +110,7 @@ def form_class(office: Office) -> type:
                 attrs[slot.name] = BooleanField(full_label)
             else:
                 attrs[slot.name] = CountField(full_label)
+        attrs["shown"] = HiddenField()
         attrs["slots"] = slots(office)
         _FORM_CLASSES[key] = type(f"EntryForm_{office.slug}", (TextForm,), attrs)
     return _FORM_CLASSES[key]
@@ -132,23 +136,48 @@ def rows_from_form(form, office: Office, day: date, clerk: str) -> list[Row]:
     return sorted(rows, key=lambda r: (order[r.activity], r.part))
 
 
-def keep_unseen(rows: list[Row], saved: list[Row], office: Office) -> list[Row]:
-    """``rows`` from the form, plus what the form cannot show of the clerk's
-    saved day: supervisors' notes, values in counters an activity does not
-    use, rows of activities no longer in the catalog. Saving a day again
-    must not erase them (nor the "corectat de" mark of an unchanged row)."""
-    before = {r.row_id: r for r in saved}
-    kept = []
+def field_key(slot: Slot) -> FieldKey:
+    """The stored figure an input stands for: a daily checkbox is Nr. lucrări 1."""
+    return (slot.activity.id, slot.part, "lucrari" if slot.counter == "done" else slot.counter)
+
+
+def own_rows(office: Office, rows: list[Row], day: date, clerk: str) -> list[Row]:
+    """The rows a clerk's form shows: the clerk's own, by their ids (rows a
+    person added by hand, under another id, are not the form's)."""
+    return [r for r in rows if r.office == office.slug and r.day == day
+            and r.row_id == row_id_for(office.slug, day, r.activity, r.part, clerk)]
+
+
+def shown_values(form, rows: list[Row]) -> str:
+    """What the form shows of ``rows``, as JSON for its hidden ``shown``
+    field: {input name: figure or null}. A save checks it against the store."""
+    by_key = {}
     for row in rows:
-        old = before.get(row.row_id)
-        if old is not None:
-            act = office.activity(row.activity)
-            hidden = {c: getattr(old, c) for c in COUNTERS if c not in act.counters}
-            row = row.with_changes(note=old.note, **hidden)
-        kept.append(row)
-    shown = {s.activity.id for s in slots(office)}
-    return kept + [r for r in saved if r.activity not in shown or (r.part and not any(
-        p.key == r.part for p in office.activity(r.activity).parts))]
+        for counter in STORED_COUNTERS:
+            by_key[(row.activity, row.part, counter)] = getattr(row, counter)
+    return json.dumps({slot.name: by_key.get(field_key(slot)) for slot in form.slots}, separators=(",", ":"))
+
+
+def entry_from_form(form, office: Office, day: date, clerk: str) -> Entry:
+    """The day a validated form describes: every input's figure (blank: None)
+    and, when the form carried it, what it showed."""
+    values: dict[FieldKey, int | None] = {}
+    for slot in form.slots:
+        field = form[slot.name]
+        values[field_key(slot)] = (1 if field.data else None) if slot.counter == "done" else field.number
+    base = None
+    raw = form.shown.data
+    if raw:
+        try:
+            shown = json.loads(raw)
+        except ValueError:
+            shown = {}
+        shown = shown if isinstance(shown, dict) else {}
+        base = {}
+        for slot in form.slots:
+            value = shown.get(slot.name)
+            base[field_key(slot)] = value if isinstance(value, int) and not isinstance(value, bool) else None
+    return Entry(office.slug, day, clerk, values, base)
 
 
 def form_data_from_rows(office: Office, rows: list[Row]) -> dict:

@@ -19,12 +19,13 @@ Shape (rendered the same way by ``templates/report_table.html`` and
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from forms.catalog import COUNTERS, Activity, Catalog, Office
 from domain.rows import Row, Tally, tally_rows
+from domain.trail import Closure
 
 from domain.periods import (
     Period,
@@ -162,6 +163,7 @@ class OfficeReport:
     groups: tuple[Group, ...]
     completeness: Completeness
     orphans: int = 0  # rows of this office left out: activity/part not in the catalog
+    status: str = ""  # "Închisă de sef la …" / "Deschisă" / "Săptămâni închise: 2 din 5"
 
     @property
     def lines(self) -> tuple[Line, ...]:
@@ -319,6 +321,19 @@ def _office_report(
     return report, orphan_keys, orphan_rows
 
 
+def week_status(slug: str, period: Period, closures: Mapping[tuple[str, str], Closure]) -> str:
+    """An office's week: „Închisă de sef la 27 noiembrie 2026, 16:42” or
+    „Deschisă”; for a longer period, how many of its weeks are closed."""
+    weeks = period.iso_weeks
+    if len(weeks) == 1:
+        closure = closures.get((slug, weeks[0]))
+        if closure is None:
+            return "Deschisă"
+        return f"Închisă de {closure.by} la {format_datetime(datetime.fromisoformat(closure.at))}"
+    closed = sum(1 for w in weeks if (slug, w) in closures)
+    return f"Săptămâni închise: {closed} din {len(weeks)}"
+
+
 def build_report(
     catalog: Catalog,
     rows: Iterable[Row] | Tally,
@@ -330,6 +345,7 @@ def build_report(
     stale: bool = False,
     pending: int = 0,
     problems: int = 0,
+    closures: Mapping[tuple[str, str], Closure] | None = None,
 ) -> Report:
     """The report of ``period`` from ``rows`` (or their ``Tally``).
 
@@ -337,7 +353,8 @@ def build_report(
     ignored); None means every office of the catalog. Rows dated outside the
     period or of other offices are ignored. Rows whose activity (or part) is
     not in the catalog are left out of the tables and counted in
-    ``Report.orphans``. Values typed in a counter column that does not apply
+    ``Report.orphans``. ``closures``: (office, ISO week) -> who closed it,
+    for each office's status line. Values typed in a counter column that does not apply
     to the activity are ignored (the forms do not offer them).
     """
     wanted = set(catalog.slugs if offices is None else offices)
@@ -361,7 +378,7 @@ def build_report(
     for office in chosen:
         rep, keys, n = _office_report(office, sums[office.slug], tally.done_days, clerks[office.slug], elapsed,
                                       upcoming)
-        office_reports.append(rep)
+        office_reports.append(replace(rep, status=week_status(office.slug, period, closures or {})))
         orphan_keys.extend(keys)
         orphans += n
     return Report(

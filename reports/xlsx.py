@@ -179,7 +179,8 @@ def _write_raport(ws: Worksheet, f: _Formats, report: Report, extra_notices: tup
                 r += 1
             if group.span > 1:
                 _merge_down(ws, first, 0, r - 1)
-        text = " ".join(x for x in (report.as_of_text + "." if report.as_of_text else "",
+        text = " ".join(x for x in (f"Starea săptămânii: {office.status}." if office.status else "",
+                                     report.as_of_text + "." if report.as_of_text else "",
                                      office.completeness.summary) if x)
         if office.orphans:
             text += (

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Iterable, Protocol, Sequence, runtime_checkable
 
 from domain.rows import Problem, Row, Tally
+from domain.saving import Entry, FieldChange
 
 @dataclass
 class ReadResult:
@@ -83,7 +84,14 @@ class Store(Protocol):
     sync_queue: SyncQueue | None
 
     def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
-        """Replace ``clerk``'s rows of ``office`` on ``day`` with ``rows``."""
+        """Replace ``clerk``'s rows of ``office`` on ``day`` with ``rows``, as
+        they are (imports, the demo): no check of what anyone saw."""
+
+    def save_entry(self, entry: Entry) -> list[FieldChange]:
+        """A clerk's day as the form submitted it (domain/saving.py): the
+        figures typed, checked against what the form showed. Raises
+        ``SaveConflict`` (nothing saved) when someone else changed one of
+        them since; returns the figures changed (for the audit trail)."""
 
     def read(self, offices: Iterable[str], start: date, end: date, *, fresh: bool = False) -> ReadResult:
         """Rows of ``offices`` dated ``start``..``end`` inclusive; ``fresh``
@@ -95,6 +103,9 @@ class Store(Protocol):
         and the read's time, staleness, pending and problems (its ``rows``
         left empty). ``daily``: the (office, activity) pairs of daily
         activities."""
+
+    def row(self, office: str, row_id: str) -> Row:
+        """One row of ``office`` as the pages show it; RowNotFound if none."""
 
     def update_row(self, office: str, row_id: str, changes: dict, by: str) -> tuple[Row, Row]:
         """Correct ``lucrari``/``documente``/``note`` of one row (supervisors);

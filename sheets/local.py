@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from domain.clock import Clock
+from domain.saving import Entry, FieldChange, SaveConflict, plan_save
 
 from domain.rows import Row, Tally
 
@@ -92,6 +93,20 @@ class LocalStore:
                     self._params(row),
                 )
 
+    def save_entry(self, entry: Entry) -> list[FieldChange]:
+        stamp = self.clock.iso()
+        with self._write() as con:
+            current = [_row(r) for r in con.execute("SELECT * FROM rows WHERE office=? AND day=?",
+                                                    (entry.office, entry.day.isoformat()))]
+            plan = plan_save(entry, current, stamp)
+            if plan.conflicts:
+                raise SaveConflict(plan.conflicts)
+            con.executemany("DELETE FROM rows WHERE row_id=?", [(r.row_id,) for r in plan.deletes])
+            con.executemany(
+                f"INSERT OR REPLACE INTO rows ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                [self._params(r) for r in plan.upserts])
+        return plan.changes
+
     def read(self, offices: Iterable[str], start: date, end: date, *, fresh: bool = False) -> ReadResult:
         offices = list(offices)
         marks = ", ".join("?" * len(offices))
@@ -159,6 +174,13 @@ class LocalStore:
                                        args):
                 clerks.setdefault((o, day(d)), set()).add(c)
         return Tally({k: (int(lu), int(do), n) for k, (lu, do, n) in sums.items()}, done, clerks)
+
+    def row(self, office: str, row_id: str) -> Row:
+        with self._connect() as con:
+            record = con.execute("SELECT * FROM rows WHERE row_id=? AND office=?", (row_id, office)).fetchone()
+        if record is None:
+            raise RowNotFound(row_id)
+        return _row(record)
 
     def update_row(self, office: str, row_id: str, changes: dict, by: str) -> tuple[Row, Row]:
         allowed = {k: v for k, v in changes.items() if k in ("lucrari", "documente", "note")}

@@ -1,14 +1,15 @@
-"""The app's own state in the instance folder: users, audit log, login throttle.
+"""The app's own state in the instance folder: users, the audit trail, the
+weeks' closing, the login throttle.
 
 One SQLite file (``instance/app.sqlite3``), opened per use. Rows of the
 office worksheets are not here: they live in the store (``sheets/``).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from domain.clock import Clock
+from domain.trail import TRAIL_FIELDS, Closure, TrailLine
 from sheets.sqlite import SQLiteFile
 
 SCHEMA = """
@@ -32,6 +33,36 @@ CREATE TABLE IF NOT EXISTS audit (
     after   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_office ON audit (office, id);
+CREATE TABLE IF NOT EXISTS trail (
+    id       INTEGER PRIMARY KEY,
+    at       TEXT NOT NULL,
+    by       TEXT NOT NULL,
+    office   TEXT NOT NULL,
+    week     TEXT NOT NULL,
+    day      TEXT NOT NULL DEFAULT '',
+    clerk    TEXT NOT NULL DEFAULT '',
+    kind     TEXT NOT NULL,
+    activity TEXT NOT NULL DEFAULT '',
+    part     TEXT NOT NULL DEFAULT '',
+    counter  TEXT NOT NULL DEFAULT '',
+    old      TEXT NOT NULL DEFAULT '',
+    new      TEXT NOT NULL DEFAULT '',
+    reason   TEXT NOT NULL DEFAULT '',
+    cell     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS trail_office_week ON trail (office, week, id);
+CREATE TRIGGER IF NOT EXISTS trail_append_only_update BEFORE UPDATE ON trail
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS trail_append_only_delete BEFORE DELETE ON trail
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TABLE IF NOT EXISTS weeks (
+    office    TEXT NOT NULL,
+    week      TEXT NOT NULL,
+    closed    INTEGER NOT NULL,
+    by        TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    PRIMARY KEY (office, week)
+);
 CREATE TABLE IF NOT EXISTS login_attempts (
     key TEXT NOT NULL,
     at  REAL NOT NULL
@@ -45,19 +76,57 @@ class StateDB(SQLiteFile):
         super().__init__(path, SCHEMA)
         self.clock = clock or Clock()
 
-    # -- audit: who changed what in the supervisors' table -------------------
+    # -- the audit trail: every change of an office's week, append-only --------
 
-    def record_change(self, by: str, office: str, row_id: str, action: str, before: dict, after: dict) -> None:
+    def record(self, lines: list[TrailLine]) -> None:
+        """Append ``lines`` (one transaction); their ``at`` is now."""
+        if not lines:
+            return
+        at = self.clock.iso()
+        with self.transaction() as con:
+            con.executemany(
+                f"INSERT INTO trail (at, {', '.join(TRAIL_FIELDS)}) VALUES (?{', ?' * len(TRAIL_FIELDS)})",
+                [(at, *(getattr(line, f) for f in TRAIL_FIELDS)) for line in lines])
+
+    def trail(self, office: str, week: str | None = None, limit: int = 1000) -> list[dict]:
+        """Newest first: dicts with ``at`` and the TrailLine fields."""
+        where, args = "office=?", [office]
+        if week:
+            where, args = where + " AND week=?", args + [week]
         with self.connect() as con:
-            con.execute(
-                "INSERT INTO audit (at, by, office, row_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (self.clock.iso(), by, office, row_id, action,
-                 json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False)),
-            )
+            return [dict(r) for r in con.execute(
+                f"SELECT * FROM trail WHERE {where} ORDER BY id DESC LIMIT ?", (*args, limit))]
 
-    def changes(self, office: str, limit: int = 50) -> list[dict]:
+    # -- weeks that close ---------------------------------------------------
+
+    def week_closure(self, office: str, week: str) -> Closure | None:
+        with self.connect() as con:
+            r = con.execute("SELECT by, at FROM weeks WHERE office=? AND week=? AND closed=1",
+                            (office, week)).fetchone()
+        return Closure(r["by"], r["at"]) if r else None
+
+    def closures(self, offices, weeks) -> dict[tuple[str, str], Closure]:
+        """(office, week) -> Closure for the closed ones among ``offices`` × ``weeks``."""
+        offices, weeks = list(offices), list(weeks)
+        if not offices or not weeks:
+            return {}
         with self.connect() as con:
             records = con.execute(
-                "SELECT * FROM audit WHERE office=? ORDER BY id DESC LIMIT ?", (office, limit)
-            ).fetchall()
-        return [dict(r, before=json.loads(r["before"]), after=json.loads(r["after"])) for r in records]
+                f"SELECT office, week, by, at FROM weeks WHERE closed=1 AND office IN "
+                f"({', '.join('?' * len(offices))}) AND week IN ({', '.join('?' * len(weeks))})",
+                (*offices, *weeks)).fetchall()
+        return {(r["office"], r["week"]): Closure(r["by"], r["at"]) for r in records}
+
+    def set_week(self, office: str, week: str, closed: bool, by: str, reason: str = "") -> bool:
+        """Close (or reopen) the week; False when it already was. The trail
+        records it in the same transaction."""
+        at = self.clock.iso()
+        with self.transaction() as con:
+            r = con.execute("SELECT closed FROM weeks WHERE office=? AND week=?", (office, week)).fetchone()
+            if bool(r and r["closed"]) == closed:
+                return False
+            con.execute("INSERT OR REPLACE INTO weeks (office, week, closed, by, at) VALUES (?, ?, ?, ?, ?)",
+                        (office, week, int(closed), by, at))
+            con.execute("INSERT INTO trail (at, by, office, week, kind, reason) VALUES (?, ?, ?, ?, ?, ?)",
+                        (at, by, office, week, "close" if closed else "reopen", reason))
+        return True

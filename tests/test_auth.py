@@ -23,6 +23,9 @@ MATRIX = {
     ("GET", "/data/"): (ANON, 403, 403, 200, 200, ANON),
     ("GET", "/data/presa"): (ANON, 403, 403, 200, 200, ANON),
     ("POST", "/data/presa/norow"): (ANON, 403, 403, 302, 302, ANON),
+    ("POST", "/data/presa/week?week=2026-W48"): (ANON, 403, 403, 400, 400, ANON),  # no action: 400
+    ("GET", "/audit?service=presa&week=2026-W48"): (ANON, 403, 403, 200, 200, ANON),
+    ("GET", "/audit?service=nuexista&week=2026-W48"): (ANON, 403, 403, 404, 404, ANON),
     ("GET", "/report"): (ANON, 200, 200, 200, 200, ANON),
     ("GET", "/report?service=consiliere"): (ANON, 403, 200, 200, 200, ANON),
     ("GET", "/report.xlsx"): (ANON, 200, 200, 200, 200, ANON),

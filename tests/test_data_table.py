@@ -31,10 +31,14 @@ def test_correct_delete_and_audit(app, as_user):
     assert "Rândul a fost șters." in page
     changes = re.findall(r"<li>(.*?)</li>", page.split("Modificări recente")[1], re.S)
     changes = [" ".join(re.sub(r"<[^>]+>", "", c).split()) for c in changes]
-    assert [c.split(" — ", 1)[1] for c in changes] == [
-        "supervisor a șters rândul 2026-11-24 / clerk / l544-studiere: Nr. lucrări 2",
-        "supervisor a corectat rândul 2026-11-24 / clerk / comunicate-site: Nr. lucrări 1 → 4; "
-        "Observații — → verificat la registratură",
+    assert [c.split(" — ", 1)[1] for c in changes] == [  # newest first; the clerk's save too
+        "supervisor: ștergere, 24.11.2026 (rândul lui clerk), Studiere solicitare — Nr. lucrări: 2 → —",
+        "supervisor: corectare, 24.11.2026 (rândul lui clerk), Postate pe site — Observații: — → "
+        "verificat la registratură",
+        "supervisor: corectare, 24.11.2026 (rândul lui clerk), Postate pe site — Nr. lucrări: 1 → 4",
+        "clerk: salvare, 24.11.2026, Postate pe site — Nr. documente produse: — → 3",
+        "clerk: salvare, 24.11.2026, Postate pe site — Nr. lucrări: — → 1",
+        "clerk: salvare, 24.11.2026, Studiere solicitare — Nr. lucrări: — → 2",
     ]
     assert "corectat de supervisor" in page
 

@@ -56,7 +56,8 @@ def expected_raport(report):
                 counts = [c.value if c.is_number else (c.text or None) for c in line.cells]
                 out.append([group.title if i == 0 else None, line.text, *counts])
         out.append(
-            [f"Date la zi: 27 noiembrie 2026, 16:42. {office.completeness.summary}", None, None, None]
+            [f"Starea săptămânii: Deschisă. Date la zi: 27 noiembrie 2026, 16:42. {office.completeness.summary}",
+             None, None, None]
         )
         out.append([None] * 4)
     return out[:-1]  # openpyxl stops at the last written row

@@ -1,15 +1,15 @@
 """Supervisors' pages: an office's rows of a week as an editable table."""
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
+from domain.trail import row_lines, week_of
 from views.access import catalog, office_for, require_supervisor, state, store, today
+from views.audit import describe_closure, trail_lines
 from forms.base import TextForm
 from forms.entry import parse_count
 from domain.periods import PeriodError, format_date, format_datetime, parse_period
@@ -34,6 +34,10 @@ class DeleteForm(TextForm):
     pass
 
 
+class WeekForm(TextForm):
+    reason = TextAreaField("Motivul redeschiderii", validators=[Length(max=500, message="Cel mult 500 de caractere.")])
+
+
 def _period():
     try:
         return parse_period(request.args, today())
@@ -49,6 +53,11 @@ def index():
                            google=store().sync_queue is not None)
 
 
+def _sorted(office, rows):
+    order = {a.id: i for i, a in enumerate(office.activities)}
+    return sorted(rows, key=lambda r: (r.day, r.clerk.lower(), order.get(r.activity, 1e9), r.part))
+
+
 @bp.route("/<slug>")
 @login_required
 def table(slug):
@@ -56,14 +65,51 @@ def table(slug):
     office = office_for(slug)
     period = _period()
     result = store().read([slug], period.start, period.end, fresh=request.args.get("refresh") == "1")
-    order = {a.id: i for i, a in enumerate(office.activities)}
-    rows = sorted(result.rows, key=lambda r: (r.day, r.clerk.lower(), order.get(r.activity, 1e9), r.part))
+    rows = _sorted(office, result.rows)
+    return _render_table(office, period, rows, result)
+
+
+def _render_table(office, period, rows, result, week_form=None, status=200):
+    week = period.slug if period.kind == "week" else None
+    closure = state().week_closure(office.slug, week) if week else None
     return render_template(
         "data.html", office=office, period=period, rows=rows, result=result, format_date=format_date,
-        format_datetime=format_datetime,
-        changes=_changes(slug), form=RowForm(formdata=None), delete_form=DeleteForm(),
-        sheet_url=store().worksheet_url(slug),
-    )
+        format_datetime=format_datetime, week=week, closure=closure and describe_closure(closure),
+        trail=trail_lines(office, state().trail(office.slug, week, limit=20)) if week else [],
+        form=RowForm(formdata=None), delete_form=DeleteForm(), week_form=week_form or WeekForm(formdata=None),
+        sheet_url=store().worksheet_url(slug=office.slug),
+    ), status
+
+
+@bp.route("/<slug>/week", methods=["POST"])
+@login_required
+def week(slug):
+    """„Închide săptămâna” / „Redeschide săptămâna” (with a reason)."""
+    require_supervisor()
+    office = office_for(slug)
+    period = _period()
+    if period.kind != "week" or not request.args.get("week"):
+        abort(400, description="Alegeți o săptămână (de exemplu week=2026-W48): se închide o săptămână întreagă.")
+    form = WeekForm()
+    action = request.form.get("action")
+    if not form.validate_on_submit() or action not in ("close", "reopen"):
+        abort(400, description="Cererea nu a putut fi înțeleasă.")
+    back = url_for("data.table", slug=slug, week=period.slug)
+    by = current_user.username
+    if action == "close":
+        if not state().set_week(slug, period.slug, True, by):
+            abort(409, description="Săptămâna este deja închisă.")
+        flash(f"{period.title} a fost închisă.", "success")
+        return redirect(back)
+    reason = " ".join((form.reason.data or "").split())
+    if not reason:
+        form.reason.errors = ["Scrieți motivul redeschiderii."]
+        result = store().read([slug], period.start, period.end)
+        return _render_table(office, period, _sorted(office, result.rows), result, week_form=form, status=400)
+    if not state().set_week(slug, period.slug, False, by, reason):
+        abort(409, description="Săptămâna nu este închisă: nu are ce fi redeschis.")
+    flash(f"{period.title} a fost redeschisă.", "success")
+    return redirect(back)
 
 
 @bp.route("/<slug>/<row_id>", methods=["POST"])
@@ -74,11 +120,16 @@ def edit(slug, row_id):
     back = url_for("data.table", slug=slug, **{k: v for k, v in request.args.items() if k in ("week", "from", "to")})
     by = current_user.username
     try:
+        row = store().row(slug, row_id)
+        closure = state().week_closure(slug, week_of(row.day))
+        if closure is not None:
+            abort(409, description=f"{describe_closure(closure)}: corectările și ștergerile sunt oprite "
+                                   "până la redeschiderea ei.")
         if request.form.get("action") == "delete":
             if not DeleteForm().validate_on_submit():
                 abort(400)
             old = store().delete_row(slug, row_id, by)
-            state().record_change(by, slug, row_id, "delete", _values(old), {})
+            state().record(row_lines(by, "delete", old))
             flash("Rândul a fost șters." + _pending_note(slug), "success")
             return redirect(back)
         form = RowForm()
@@ -88,7 +139,7 @@ def edit(slug, row_id):
             return redirect(back)
         changes = {"lucrari": form.lucrari.number, "documente": form.documente.number, "note": (form.note.data or "").strip()}
         old, new = store().update_row(slug, row_id, changes, by)
-        state().record_change(by, slug, row_id, "update", _values(old), _values(new))
+        state().record(row_lines(by, "correct", old, new))
         flash("Rândul a fost corectat." + _pending_note(slug), "success")
     except RowNotFound:
         flash("Rândul nu mai există (poate a fost șters între timp).", "error")
@@ -103,14 +154,3 @@ def _pending_note(slug: str) -> str:
         return (" Foaia de calcul nu răspunde acum: modificarea este păstrată și va fi trimisă automat "
                 "(vezi Sincronizare).")
     return ""
-
-
-def _changes(slug: str) -> list[dict]:
-    """The audit log of ``slug``, times in Bucharest."""
-    return [dict(c, at=format_datetime(datetime.fromisoformat(c["at"]))) for c in state().changes(slug)]
-
-
-def _values(row) -> dict:
-    data = asdict(row)
-    return {k: (v.isoformat() if k == "day" else v) for k, v in data.items()
-            if k in ("day", "activity", "part", "clerk", "lucrari", "documente", "note")}

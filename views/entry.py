@@ -6,8 +6,12 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from views.access import catalog, office_for, store, today
-from forms.entry import form_class, form_data_from_rows, keep_unseen, rows_from_form
+from views.access import catalog, office_for, state, store, today
+from views.audit import activity_label, describe_closure, when
+from domain.saving import SaveConflict
+from domain.trail import save_lines, week_of
+from forms.catalog import COUNTERS
+from forms.entry import entry_from_form, form_class, form_data_from_rows, own_rows, shown_values
 from sheets import StoreError
 from domain.periods import format_day_short as day_label
 from domain.periods import (count_phrase, format_weekday_date, holiday_name, latest_working_day,
@@ -106,25 +110,42 @@ def entry_form(slug):
         if request.method != "POST":
             raise
         week_rows = []
-    mine = [r for r in week_rows if r.day == day and r.clerk.lower() == clerk.lower()]
+    mine = own_rows(office, week_rows, day, clerk)
+    closure = state().week_closure(slug, week_of(day))
     Form = form_class(office)
-    status = 200
-    if request.method == "POST":
+    status, conflicts = 200, []
+    if request.method == "POST" and closure is not None:
+        form = Form(data=form_data_from_rows(office, mine))
+        status = 409
+        form.form_errors.append("Săptămâna este închisă: nu s-a salvat nimic. Cereți șefului de serviciu "
+                                "să o redeschidă dacă trebuie corectată.")
+    elif request.method == "POST":
         form = Form()
         if form.validate_on_submit():
-            rows = rows_from_form(form, office, day, clerk)
-            if not rows and not mine:
+            entry = entry_from_form(form, office, day, clerk)
+            if entry.empty and not mine:
                 form.form_errors.append("Nu ați completat nicio valoare; nu s-a salvat nimic.")
                 status = 400
             else:
-                store().save_day(slug, day, clerk, keep_unseen(rows, mine, office))
-                pending = store().is_async
-                flash(
-                    f"Salvat: {count_phrase(len(rows), 'rând', 'rânduri')} pentru {format_date(day)}"
-                    + ("; se sincronizează cu foaia de calcul." if pending else "."),
-                    "success",
-                )
-                return redirect(url_for("entry.entry_form", slug=slug, date=day.isoformat()))
+                try:
+                    changes = store().save_entry(entry)
+                except SaveConflict as exc:
+                    status, conflicts = 409, describe_conflicts(office, exc.conflicts)
+                    current = store().read([slug], day, day, fresh=True).rows
+                    form.shown.data = shown_values(form, own_rows(office, current, day, clerk))
+                    form.form_errors.append(
+                        "Nu s-a salvat nimic: între timp altcineva a modificat cifre din această zi. "
+                        "Valorile introduse de dumneavoastră sunt păstrate mai jos; verificați-le și "
+                        "apăsați din nou „Salvează”.")
+                else:
+                    state().record(save_lines(clerk, slug, day, changes))
+                    saved = len({(a, p) for (a, p, _), v in entry.values.items() if v is not None})
+                    flash(
+                        f"Salvat: {count_phrase(saved, 'rând', 'rânduri')} pentru {format_date(day)}"
+                        + ("; se sincronizează cu foaia de calcul." if store().is_async else "."),
+                        "success",
+                    )
+                    return redirect(url_for("entry.entry_form", slug=slug, date=day.isoformat()))
         else:
             status = 400
             csrf = getattr(form, "csrf_token", None)
@@ -137,8 +158,27 @@ def entry_form(slug):
                 form.form_errors.append("Nu s-a salvat nimic: corectați valorile marcate mai jos.")
     else:
         form = Form(data=form_data_from_rows(office, mine))
+        form.shown.data = shown_values(form, mine)
     return render_template(
         "entry.html", office=office, form=form, day=day, day_label=format_date(day),
-        strip=week_days(day, week_rows, clerk), filled=bool(mine),
+        strip=week_days(day, week_rows, clerk), filled=bool(mine), conflicts=conflicts,
+        closure=closure and describe_closure(closure),
         prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1) if day < today() else None,
     ), status
+
+
+def describe_conflicts(office, conflicts) -> list[dict]:
+    """Per conflicting figure: the activity's label, the counter, what the
+    clerk typed, what the store holds now, who set it and when."""
+    out = []
+    for c in conflicts:
+        act = office.activity(c.activity)
+        label = activity_label(office, c.activity, c.part)
+        counter = "Realizat" if act is not None and act.kind == "daily" else COUNTERS.get(c.counter, c.counter)
+        out.append({"label": label, "counter": counter, "typed": _figure(c.typed), "current": _figure(c.current),
+                    "by": c.by or "—", "at": when(c.at)})
+    return out
+
+
+def _figure(value) -> str:
+    return "necompletat" if value is None else str(value)

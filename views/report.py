@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
-from views.access import catalog, office_for, store, today
+from views.access import catalog, office_for, state, store, today
 from reports.model import build_report, daily_keys
 from domain.periods import PeriodError, parse_period, presets
 from reports.xlsx import build_xlsx
@@ -37,6 +37,7 @@ def _report():
     report = build_report(
         catalog(), result.rows, period, offices=slugs, today=today(), read_at=result.read_at,
         stale=result.stale, pending=result.pending, problems=len(result.problems),
+        closures=state().closures(slugs, period.iso_weeks),
     )
     return report, result.rows, service
 
@@ -48,7 +49,8 @@ def _tallied_report():
     tally, result = store().tally(slugs, period.start, period.end, daily_keys(catalog()),
                                   fresh=request.args.get("refresh") == "1")
     report = build_report(catalog(), tally, period, offices=slugs, today=today(), read_at=result.read_at,
-                          stale=result.stale, pending=result.pending, problems=len(result.problems))
+                          stale=result.stale, pending=result.pending, problems=len(result.problems),
+                          closures=state().closures(slugs, period.iso_weeks))
     return report, service
 
 

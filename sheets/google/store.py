@@ -62,6 +62,7 @@ from gspread.worksheet import Worksheet
 from domain.clock import iso_at
 
 from domain.rows import Row, Tally, tally_rows
+from domain.saving import Entry, FieldChange, SaveConflict, plan_save
 
 from ..base import ReadResult, RowNotFound, StoreError
 from .http import DEFAULT_TIMEOUT, DefaultTimeoutMixin, EmulatorSession
@@ -567,6 +568,26 @@ class GoogleStore:
     def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
         self.outbox.add_day(office, day, clerk, list(rows), iso_at(self.clock()))
         self._ensure_sender()
+
+    def save_entry(self, entry: Entry) -> list[FieldChange]:
+        """Planned against the freshest view of the day (the sheet as last
+        read plus saves not delivered yet); the clerk's resulting rows of the
+        day, rows added by hand included, go out as one day op."""
+        current = self.read([entry.office], entry.day, entry.day).rows
+        plan = plan_save(entry, current, iso_at(self.clock()))
+        if plan.conflicts:
+            raise SaveConflict(plan.conflicts)
+        if not plan.writes:
+            return []
+        gone = {r.row_id for r in plan.deletes}
+        changed = {r.row_id: r for r in plan.upserts}
+        mine = [changed.pop(r.row_id, r) for r in current
+                if r.clerk.lower() == entry.clerk.lower() and r.row_id not in gone]
+        self.save_day(entry.office, entry.day, entry.clerk, mine + list(changed.values()))
+        return plan.changes
+
+    def row(self, office: str, row_id: str) -> Row:
+        return self._current(office, row_id)
 
     def _current(self, office: str, row_id: str) -> Row:
         snap = self._snapshot([office], fresh=False)
