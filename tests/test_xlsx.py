@@ -189,7 +189,7 @@ def test_notices_and_missing_days_are_written():
         "O înregistrare se referă la o activitate care nu mai este în catalog și nu apare în tabel.",
     ]
     assert col_a[-1] == (
-        "Zile lucrătoare fără înregistrări (1 din 2): mar. 24 nov. "
+        "Starea săptămânii: Deschisă. Zile lucrătoare fără înregistrări (1 din 2): mar. 24 nov. "
         "Înregistrări care nu apar în tabel (activități scoase din catalog): 1."
     )
 
