@@ -20,7 +20,7 @@ import io
 import itertools
 import textwrap
 from datetime import date, datetime
-from typing import Iterable
+from typing import Iterable, Mapping, Sequence
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -33,6 +33,11 @@ from domain.periods import to_local
 
 RAPORT_SHEET = "Raport"
 DATE_SHEET = "Date"
+JURNAL_SHEET = "Jurnal"
+JURNAL_HEADERS = ("Serviciul", "Când", "Cine", "Ce", "Ziua", "Funcționar", "Activitatea", "Rubrica", "Înainte",
+                  "După", "Motiv / celula")
+JURNAL_KEYS = ("at", "by", "what", "day", "clerk", "activity", "counter", "old", "new")
+JURNAL_WIDTHS = (26, 24, 14, 22, 11, 14, 40, 22, 10, 10, 30)
 RAPORT_WIDTHS = (28, 70, 14, 16)
 DATE_HEADERS = (
     "Data",
@@ -293,11 +298,30 @@ def _write_date(
     return r, total
 
 
-def build_xlsx(report: Report, rows: Iterable[Row], catalog: Catalog) -> bytes:
+def _write_jurnal(ws: Worksheet, f: _Formats, journal) -> None:
+    """One line per change of the week, per office, newest first."""
+    for col, width in enumerate(JURNAL_WIDTHS):
+        ws.set_column(col, col, width)
+    for col, title in enumerate(JURNAL_HEADERS):
+        ws.write_string(0, col, title, f.d_header)
+    r = 1
+    for title, lines in journal:
+        for line in lines:
+            values = (title, *(line[k] for k in JURNAL_KEYS),
+                      line["reason"] or (f"celula {line['cell']}" if line["cell"] else ""))
+            for col, value in enumerate(values):
+                ws.write_string(r, col, str(value or ""))
+            r += 1
+    ws.freeze_panes(1, 0)
+
+
+def build_xlsx(report: Report, rows: Iterable[Row], catalog: Catalog,
+               journal: Sequence[tuple[str, Sequence[Mapping[str, str]]]] = ()) -> bytes:
     """The XLSX file of ``report``; ``rows`` are the entry rows it was built
     from (rows outside the period or of offices not in the report are left
-    out of the "Date" sheet). Every user-typed text is written as a string
-    (never a formula, number or link)."""
+    out of the "Date" sheet). ``journal``: (office title, audit trail lines,
+    newest first) for a „Jurnal” sheet, as the audit page shows them. Every
+    user-typed text is written as a string (never a formula, number or link)."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buf,
@@ -322,6 +346,8 @@ def build_xlsx(report: Report, rows: Iterable[Row], catalog: Catalog) -> bytes:
                 "(limita unei foi Excel); restrângeți perioada pentru toate datele.",
             )
         _write_raport(raport, f, report, extra)
+        if journal:
+            _write_jurnal(wb.add_worksheet(JURNAL_SHEET), f, journal)
     finally:
         wb.close()
     return buf.getvalue()

@@ -28,6 +28,12 @@ class SyncingStore:
         result = self.inner.sync(max_seconds=5)
         assert result["pending"] == result["failed"] == 0, result
 
+    def save_entry(self, entry):
+        changes = self.inner.save_entry(entry)
+        result = self.inner.sync(max_seconds=5)
+        assert result["pending"] == result["failed"] == 0, result
+        return changes
+
     def read(self, offices, start, end, *, fresh=False):
         return self.inner.read(offices, start, end, fresh=fresh)
 

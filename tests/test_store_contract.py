@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from domain.rows import Row
+from domain.rows import Row, row_id_for
 
 from sheets import ReadResult, RowNotFound, Store
 from tests.stores import BACKENDS, make_store
@@ -205,3 +205,58 @@ def test_declared_capabilities(store):
     else:
         assert store.sync_queue is None and store.worksheet_url("presa") is None
     assert store.pending_count(["presa"]) == 0
+
+
+# -- a clerk's save (save_entry): never over what its author did not see ------
+
+def entry(values, base=None, clerk="ana", day=D1):
+    from domain.saving import Entry
+
+    return Entry("presa", day, clerk, values, base)
+
+
+STUDIERE = ("l544-studiere", "", "lucrari")
+EMAIL = ("adrese-email", "", "lucrari")
+
+
+def mine(store, day=D1):
+    return sorted((r.activity, r.row_id != row_id_for("presa", day, r.activity, r.part, r.clerk), r.lucrari,
+                   r.documente, r.note, r.changed_by) for r in read_all(store).rows)
+
+
+def test_save_entry_changes_only_what_was_typed_and_seen(store):
+    changes = store.save_entry(entry({STUDIERE: 3, EMAIL: None}, {STUDIERE: None, EMAIL: None}))
+    assert [(c.activity, c.old, c.new) for c in changes] == [("l544-studiere", None, 3)]
+    # a note, a correction mark, a hand-added row (another id), a counter not on the form
+    rid = row_id_for("presa", D1, "l544-studiere", "", "ana")
+    store.update_row("presa", rid, {"note": "verificat", "documente": 4}, "sef")
+    store.save_day("presa", D1, "ana", read_all(store).rows + [
+        Row("presa", D1, "l544-studiere", "ana", lucrari=5, row_id="adaugat-de-mana")])
+    assert store.save_entry(entry({STUDIERE: 3, EMAIL: 1}, {STUDIERE: 3, EMAIL: None}))[0].activity == "adrese-email"
+    assert mine(store) == [("adrese-email", False, 1, None, "", ""),
+                           ("l544-studiere", False, 3, 4, "verificat", "sef"),
+                           ("l544-studiere", True, 5, None, "", "")]
+
+
+def test_save_entry_refuses_a_figure_changed_since_the_form_was_shown(store):
+    from domain.saving import SaveConflict
+
+    store.save_entry(entry({STUDIERE: 5, EMAIL: 2}, {}))
+    rid = row_id_for("presa", D1, "l544-studiere", "", "ana")
+    store.update_row("presa", rid, {"lucrari": 9}, "sef")
+    with pytest.raises(SaveConflict) as caught:
+        store.save_entry(entry({STUDIERE: 5, EMAIL: 3}, {STUDIERE: 5, EMAIL: 2}))
+    (c,) = caught.value.conflicts
+    assert (c.activity, c.counter, c.typed, c.shown, c.current, c.by) == ("l544-studiere", "lucrari", 5, 5, 9, "sef")
+    assert mine(store) == [("adrese-email", False, 2, None, "", ""), ("l544-studiere", False, 9, None, "", "sef")]
+    # typed as it is now: no conflict; seen and changed: saved, the mark goes
+    store.save_entry(entry({STUDIERE: 9, EMAIL: 3}, {STUDIERE: 5, EMAIL: 2}))
+    store.save_entry(entry({STUDIERE: 4, EMAIL: 3}, {STUDIERE: 9, EMAIL: 3}))
+    assert mine(store) == [("adrese-email", False, 3, None, "", ""), ("l544-studiere", False, 4, None, "", "")]
+
+
+def test_save_entry_blanked_figures_delete_rows_but_not_notes(store):
+    store.save_entry(entry({STUDIERE: 5, EMAIL: 2}, {}))
+    store.update_row("presa", row_id_for("presa", D1, "adrese-email", "", "ana"), {"note": "de văzut"}, "sef")
+    store.save_entry(entry({STUDIERE: None, EMAIL: None}, {STUDIERE: 5, EMAIL: 2}))
+    assert mine(store) == [("adrese-email", False, None, None, "de văzut", "")]

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from views.access import catalog, office_for, state, store, today
+from views.audit import trail_lines
 from reports.model import build_report, daily_keys
 from domain.periods import PeriodError, parse_period, presets
 from reports.xlsx import build_xlsx
@@ -63,6 +64,14 @@ def view():
                            offices=current_user.visible_offices(catalog()))
 
 
+def _journal(report):
+    """The audit trail of a week's offices, for the XLSX „Jurnal” sheet."""
+    if report.period.kind != "week":
+        return ()
+    week = report.period.slug
+    return [(o.title, trail_lines(catalog().office(o.slug), state().trail(o.slug, week))) for o in report.offices]
+
+
 @bp.route("/report.xlsx")
 @login_required
 def xlsx():
@@ -71,6 +80,6 @@ def xlsx():
     if service:
         name += f"-{service}"
     return Response(
-        build_xlsx(report, rows, catalog()), mimetype=XLSX_MIME,
+        build_xlsx(report, rows, catalog(), _journal(report)), mimetype=XLSX_MIME,
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', "Cache-Control": "no-store"},
     )
