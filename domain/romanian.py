@@ -105,7 +105,7 @@ _UNITS = (  # seconds, singular, plural; largest first
 def duration_phrase(length: float | timedelta) -> str:
     """A length of time in seconds (or a timedelta) in the largest unit that
     measures it exactly: "15 minute", "5 zile", "1 oră", "90 de secunde"."""
-    seconds = int(length.total_seconds() if isinstance(length, timedelta) else length)
+    seconds = int(length.total_seconds() if isinstance(length, timedelta) else float(length))
     for size, singular, plural in _UNITS:
         if seconds and seconds % size == 0:
             return count_phrase(seconds // size, singular, plural)
