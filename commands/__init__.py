@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from contextlib import contextmanager
 from datetime import timedelta
 
 import click
@@ -50,6 +51,15 @@ def _users():
     return current_app.extensions["users"]
 
 
+@contextmanager
+def _user_errors():
+    """A UserError (its message is for the person typing) ends the command."""
+    try:
+        yield
+    except UserError as exc:
+        raise click.ClickException(str(exc))
+
+
 @users_cli.command("add")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
@@ -57,10 +67,8 @@ def _users():
 @click.password_option("--password", prompt="Parola", confirmation_prompt="Confirmați parola")
 def users_add(username, role, services, password):
     """Add a user; the password is asked twice (or read from stdin)."""
-    try:
+    with _user_errors():
         user = _users().add(username, password, role, services, current_app.extensions["catalog"].slugs)
-    except UserError as exc:
-        raise click.ClickException(str(exc))
     click.echo(f"Added {user.username} ({user.role}{': ' + ', '.join(user.offices) if user.offices else ''}).")
 
 
@@ -74,20 +82,16 @@ def users_list():
 @click.argument("username")
 @click.password_option("--password", prompt="Parola nouă", confirmation_prompt="Confirmați parola")
 def users_set_password(username, password):
-    try:
+    with _user_errors():
         _users().set_password(username, password)
-    except UserError as exc:
-        raise click.ClickException(str(exc))
     click.echo(f"Password of {username} changed; their sessions are closed.")
 
 
 @users_cli.command("disable")
 @click.argument("username")
 def users_disable(username):
-    try:
+    with _user_errors():
         _users().set_disabled(username, True)
-    except UserError as exc:
-        raise click.ClickException(str(exc))
     click.echo(f"{username} disabled; their sessions are closed.")
 
 

@@ -1,5 +1,6 @@
-"""Report periods (an ISO week or a date range), working days and Romanian
-date formatting. Pure: no I/O, no clock (``today`` is always a parameter).
+"""Report periods (an ISO week or a date range) and working days; the
+Romanian wording of dates comes from ``domain.romanian`` and is re-exported
+here for the pages and reports that use it. Pure: no I/O, no clock (``today`` is always a parameter).
 
 A *week* period covers the whole ISO week, Monday to Sunday, so that figures
 entered on a Saturday are still counted; its title shows Monday–Friday, as
@@ -17,72 +18,27 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from domain import romanian
+from domain.romanian import (  # noqa: F401  (re-exported: the app's date wording)
+    count_phrase,
+    days_phrase,
+    format_date,
+    format_day_month,
+    format_day_short,
+    format_span,
+    format_weekday_date,
+    month_name,
+    weekday_name,
+)
+
 TIMEZONE = ZoneInfo("Europe/Bucharest")
 MAX_RANGE_DAYS = 366
 MIN_YEAR, MAX_YEAR = 2000, 2100
-
-MONTHS = (
-    "ianuarie", "februarie", "martie", "aprilie", "mai", "iunie",
-    "iulie", "august", "septembrie", "octombrie", "noiembrie", "decembrie",
-)
-MONTHS_SHORT = (
-    "ian.", "feb.", "mar.", "apr.", "mai", "iun.",
-    "iul.", "aug.", "sept.", "oct.", "nov.", "dec.",
-)
-WEEKDAYS = ("luni", "marți", "miercuri", "joi", "vineri", "sâmbătă", "duminică")
-WEEKDAYS_SHORT = ("lun.", "mar.", "mie.", "joi", "vin.", "sâm.", "dum.")
 
 
 class PeriodError(ValueError):
     """A period asked for in the URL cannot be used; the message is Romanian
     and meant for the user."""
-
-
-# -- Romanian wording ---------------------------------------------------------
-
-
-def count_phrase(n: int, singular: str, plural: str) -> str:
-    """"1 zi", "3 zile", "20 de zile", "101 zile", "120 de zile".
-
-    Romanian puts "de" between a number and its noun when the number's last
-    two digits are 00 (except for 0 itself) or 20..99."""
-    if n == 1:
-        return f"1 {singular}"
-    rest = abs(n) % 100
-    de = "de " if (rest >= 20 or (rest == 0 and n != 0)) else ""
-    return f"{n} {de}{plural}"
-
-
-def days_phrase(n: int) -> str:
-    return count_phrase(n, "zi", "zile")
-
-
-def format_date(d: date) -> str:
-    """27 noiembrie 2026"""
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
-
-
-def format_day_month(d: date) -> str:
-    """27 noiembrie"""
-    return f"{d.day} {MONTHS[d.month - 1]}"
-
-
-def format_weekday_date(d: date, *, year: bool = False) -> str:
-    """"vineri, 27 noiembrie" (or "vineri, 27 noiembrie 2026" with year)."""
-    return f"{WEEKDAYS[d.weekday()]}, {format_date(d) if year else format_day_month(d)}"
-
-
-def format_day_short(d: date) -> str:
-    """Short label for a week strip: "lun. 23 nov."."""
-    return f"{WEEKDAYS_SHORT[d.weekday()]} {d.day} {MONTHS_SHORT[d.month - 1]}"
-
-
-def weekday_name(d: date) -> str:
-    return WEEKDAYS[d.weekday()]
-
-
-def month_name(month: int) -> str:
-    return MONTHS[month - 1]
 
 
 def to_local(dt: datetime) -> datetime:
@@ -93,20 +49,7 @@ def to_local(dt: datetime) -> datetime:
 
 def format_datetime(dt: datetime) -> str:
     """"27 noiembrie 2026, 16:42" in Bucharest time (see ``to_local``)."""
-    dt = to_local(dt)
-    return f"{format_date(dt.date())}, {dt:%H:%M}"
-
-
-def format_span(start: date, end: date) -> str:
-    """"23–27 noiembrie 2026", "29 septembrie – 3 octombrie 2025",
-    "29 decembrie 2025 – 2 ianuarie 2026", "5 noiembrie 2026"."""
-    if start == end:
-        return format_date(start)
-    if start.year != end.year:
-        return f"{format_date(start)} – {format_date(end)}"
-    if start.month != end.month:
-        return f"{format_day_month(start)} – {format_date(end)}"
-    return f"{start.day}–{format_date(end)}"
+    return romanian.format_datetime(to_local(dt))
 
 
 # -- working days ---------------------------------------------------------------

@@ -27,16 +27,8 @@ from forms.catalog import COUNTERS, Activity, Catalog, Office
 from domain.rows import Row, Tally, tally_rows
 from domain.trail import Closure
 
-from domain.periods import (
-    Period,
-    days_phrase,
-    count_phrase,
-    format_datetime,
-    format_day_short,
-    format_weekday_date,
-    is_working_day,
-    working_days,
-)
+from domain.periods import Period, format_datetime, is_working_day, working_days
+from domain.romanian import count_phrase, days_phrase, format_day_short, format_weekday_date
 
 INSTITUTION = "Primăria Sectorului 3"
 WORK_TYPE_HEADER = "Lucrări specifice"

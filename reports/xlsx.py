@@ -79,6 +79,13 @@ def _merge_down(ws: Worksheet, first_row: int, col: int, last_row: int) -> None:
     ws.merge.append([first_row, col, last_row, col])
 
 
+def _merge_across(ws: Worksheet, row: int, last_col: int, text: str, fmt) -> None:
+    """``text`` as a string (never a formula or number) in one cell merged
+    across columns 0..``last_col`` of ``row``."""
+    ws.merge_range(row, 0, row, last_col, "", fmt)
+    ws.write_string(row, 0, text, fmt)
+
+
 def _line_count(text: str, width: float, per_width: float = _CHARS_PER_WIDTH) -> int:
     """Estimated lines of ``text`` wrapped in a column ``width`` wide."""
     chars = max(1, int(width * per_width))
@@ -139,24 +146,21 @@ def _write_raport(ws: Worksheet, f: _Formats, report: Report, extra_notices: tup
     r = 0
     ws.write_string(r, 0, report.institution, f.institution)
     r += 1
-    ws.merge_range(r, 0, r, last_col, "", f.title)
-    ws.write_string(r, 0, report.title, f.title)
+    _merge_across(ws, r, last_col, report.title, f.title)
     ws.set_row(r, 21)
     r += 1
     if report.as_of_text:
         ws.write_string(r, 0, report.as_of_text, f.as_of)
         r += 1
     for notice in (*report.notices, *extra_notices):
-        ws.merge_range(r, 0, r, last_col, "", f.notice)
-        ws.write_string(r, 0, notice, f.notice)
+        _merge_across(ws, r, last_col, notice, f.notice)
         _set_height(ws, r, _line_count(notice, sum(RAPORT_WIDTHS)), _SMALL_LINE_HEIGHT)
         r += 1
     r += 1  # blank row before the first office
 
     first_header_row = None
     for office in report.offices:
-        ws.merge_range(r, 0, r, last_col, "", f.office)
-        ws.write_string(r, 0, office.title, f.office)
+        _merge_across(ws, r, last_col, office.title, f.office)
         ws.set_row(r, 20)
         r += 1
         for col, title in enumerate(HEADERS):
@@ -191,8 +195,7 @@ def _write_raport(ws: Worksheet, f: _Formats, report: Report, extra_notices: tup
             text += (
                 f" Înregistrări care nu apar în tabel (activități scoase din catalog): {office.orphans}."
             )
-        ws.merge_range(r, 0, r, last_col, "", f.completeness)
-        ws.write_string(r, 0, text, f.completeness)
+        _merge_across(ws, r, last_col, text, f.completeness)
         _set_height(ws, r, _line_count(text, sum(RAPORT_WIDTHS)), _SMALL_LINE_HEIGHT)
         r += 2  # a blank row between offices
 

@@ -135,7 +135,24 @@ def test_login_rate_limited(client):
         assert login(client, "clerk", "wrong-password-123").status_code == 401
     r = login(client, "clerk")  # even the right password is refused for a while
     assert r.status_code == 429
-    assert "Prea multe încercări eșuate." in r.get_data(as_text=True)
+    assert "Prea multe încercări eșuate. Reîncercați peste 15 minute." in r.get_data(as_text=True)
+
+
+def test_login_messages_follow_the_settings(tmp_path):
+    """The wait and the "remember me" length are the settings', in Romanian."""
+    from datetime import timedelta
+
+    c = make_app(tmp_path, LOGIN_MAX_ATTEMPTS=1, LOGIN_WINDOW_SECONDS=3600,
+                 REMEMBER_COOKIE_DURATION=timedelta(days=20)).test_client()
+    assert "Ține-mă minte pe acest calculator (20 de zile)" in c.get("/login").get_data(as_text=True)
+    assert login(c, "clerk", "wrong-password-123").status_code == 401
+    r = login(c, "clerk")
+    assert r.status_code == 429
+    assert "Reîncercați peste 1 oră." in r.get_data(as_text=True)
+
+
+def test_default_remember_label(client):
+    assert "Ține-mă minte pe acest calculator (5 zile)" in client.get("/login").get_data(as_text=True)
 
 
 def test_csrf_enforced_on_posts(tmp_path):

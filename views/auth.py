@@ -10,6 +10,7 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from domain.romanian import duration_phrase
 from views.access import catalog, require_admin, state, users
 from forms.base import TextForm
 from state.users import MIN_PASSWORD, ROLE_LABELS, UserError
@@ -20,7 +21,12 @@ bp = Blueprint("auth", __name__)
 class LoginForm(TextForm):
     username = StringField("Utilizator", validators=[DataRequired("Introduceți numele de utilizator.")])
     password = PasswordField("Parolă", validators=[DataRequired("Introduceți parola.")])
-    remember = BooleanField("Ține-mă minte pe acest calculator (5 zile)")
+    remember = BooleanField("Ține-mă minte pe acest calculator")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        lasts = duration_phrase(current_app.config["REMEMBER_COOKIE_DURATION"])
+        self.remember.label.text = f"Ține-mă minte pe acest calculator ({lasts})"
 
 
 class LogoutForm(TextForm):
@@ -99,7 +105,8 @@ def login():
     if form.validate_on_submit():
         attempt = _reserve_attempt(_throttle_keys(form.username.data))
         if attempt is None:
-            form.form_errors.append("Prea multe încercări eșuate. Reîncercați peste 15 minute.")
+            wait = duration_phrase(current_app.config["LOGIN_WINDOW_SECONDS"])
+            form.form_errors.append(f"Prea multe încercări eșuate. Reîncercați peste {wait}.")
             status = 429
         else:
             user = users().authenticate(form.username.data, form.password.data)

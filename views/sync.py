@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 
 from views.access import BUCHAREST, catalog, require_supervisor, store
-from domain.periods import count_phrase
+from domain.romanian import count_phrase
 
 bp = Blueprint("sync", __name__, url_prefix="/data")
 
