@@ -278,6 +278,9 @@ class ProtectedRange:
 
     def spans_insert(self, dimension: str, index: int) -> bool:
         """Would inserting rows/columns at `index` land inside this range (and grow it)?"""
+        keys = ("startRowIndex", "endRowIndex") if dimension == "ROWS" else ("startColumnIndex", "endColumnIndex")
+        if not any(k in self.range for k in keys):
+            return True  # unbounded in that dimension (e.g. a whole sheet): every insert lands inside
         r0, r1, c0, c1 = self.bounds()
         lo, hi = (r0, r1) if dimension == "ROWS" else (c0, c1)
         return lo < index and (hi is None or index < hi)

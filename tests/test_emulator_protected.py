@@ -135,6 +135,10 @@ def test_whole_sheet_protection_with_exceptions(emu, sh):
     with pytest.raises(ProtectedRangeError):
         emu.set_cell("Presă", "A5", "no")
     with pytest.raises(ProtectedRangeError):
+        emu.insert_rows("Presă", 1)  # a whole-sheet protection grows with any insert
+    with pytest.raises(ProtectedRangeError):
+        emu.insert_column("Presă", "A")
+    with pytest.raises(ProtectedRangeError):
         emu.rename_sheet("Presă", "Alt nume")
     with pytest.raises(ProtectedRangeError):
         emu.delete_sheet("Presă")
