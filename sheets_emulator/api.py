@@ -18,7 +18,10 @@ from . import values as V
 from .model import (
     DEFAULT_COLS,
     DEFAULT_ROWS,
+    PROTECTED_MESSAGE,
     ApiError,
+    Guard,
+    ProtectedRange,
     Sheet,
     Spreadsheet,
     apply_mask,
@@ -26,7 +29,10 @@ from .model import (
     filter_fields,
     not_found,
     parse_fields,
+    permission_denied,
 )
+
+MAX_TITLE_CHARS = 100
 
 READ_ENDPOINTS = ("spreadsheets.get", "values.get", "values.batchGet")
 WRITE_ENDPOINTS = (
@@ -67,6 +73,7 @@ class Route:
     range_text: Optional[str] = None  # percent-decoded
     ranges: Tuple[str, ...] = ()  # the ``ranges`` query parameters (batchGet), set by the server
     pretty: bool = True  # Google's ``prettyPrint`` (false: compact JSON), set by the server
+    token: Optional[str] = None  # the OAuth2 bearer token, set by the server (checked when auth is on)
 
     @property
     def is_write(self) -> bool:
@@ -147,6 +154,14 @@ class ApiMixin:
 
     spreadsheets: Dict[str, Spreadsheet]
     autocreate: bool
+    auth_enabled: bool = False
+    _caller: Optional[str] = None
+
+    # ---------------------------------------------------------------- permissions
+    def _api_guard(self, ss: Spreadsheet) -> Guard:
+        """The current API caller: the owner when auth is off, else the token's account."""
+        owner = not self.auth_enabled or ss.role(self._caller) == "owner"
+        return Guard(self._caller, owner, lambda: permission_denied(PROTECTED_MESSAGE))
 
     # ---------------------------------------------------------------- lookup
     def _spreadsheet(self, ssid: Optional[str]) -> Spreadsheet:
@@ -154,6 +169,8 @@ class ApiMixin:
         if ss is None:
             if self.autocreate and ssid:
                 ss = self._new_spreadsheet(ssid, "Untitled spreadsheet", ("Sheet1",))
+                if self._caller:
+                    ss.permissions[self._caller] = "owner"
             else:
                 raise not_found()
         return ss
@@ -202,6 +219,7 @@ class ApiMixin:
         if rt.endpoint == "unknown":
             raise ApiError(404, "Method not found (not emulated).", "NOT_FOUND")
         ss = self._spreadsheet(rt.spreadsheet_id)
+        self._check_access(ss, rt.is_write)  # type: ignore[attr-defined]
         if body is None:
             body = {}
         if not isinstance(body, dict):
@@ -247,7 +265,7 @@ class ApiMixin:
     def _spreadsheets_get(self, ss, rt, query, body):
         include = _qbool(query, "includeGridData")
         ranges = query.get("ranges", [])
-        meta = ss.metadata()
+        meta = ss.metadata(self._api_guard(ss).can_edit)
         if ranges:
             wanted: Dict[int, List[Tuple[int, int, int, int]]] = {}
             for text in ranges:
@@ -278,7 +296,7 @@ class ApiMixin:
         sheet, box, parsed = self._resolve(ss, text)
         major = _enum(major, DIMENSIONS, "majorDimension", "ROWS")
         rows = _as_rows(vals, major)
-        parsed_rows = _parse_rows(rows, option)
+        parsed_rows = _parse_rows(rows, option, sheet.locale)
         nrows = len(rows)
         ncols = max((len(r) for r in rows), default=0)
         r0, c0 = box.r0, box.c0
@@ -296,6 +314,7 @@ class ApiMixin:
                 )
         if nrows and (r0 + nrows > sheet.rows or c0 + ncols > sheet.cols):
             raise self._grid_error(sheet, A1.format_cells(r0, r0 + nrows, c0, c0 + max(ncols, 1)))
+        self._api_guard(ss).cell_list(sheet, _written_cells(r0, c0, parsed_rows))
         ncells = _apply_rows(sheet, r0, c0, parsed_rows)
         out: Dict[str, Any] = {"spreadsheetId": ss.id}
         if nrows and ncols:
@@ -369,7 +388,7 @@ class ApiMixin:
         if box.r0 >= sheet.rows or box.c0 >= sheet.cols:
             raise self._grid_error(sheet, (parsed.cell_text or "").replace("$", "").upper())
         rows = _as_rows(body.get("values"), _enum(body.get("majorDimension"), DIMENSIONS, "majorDimension", "ROWS"))
-        parsed_rows = _parse_rows(rows, option)
+        parsed_rows = _parse_rows(rows, option, sheet.locale)
         table = find_table(sheet, box)
         if table is None:
             start_r, start_c = box.r0, box.c0
@@ -389,12 +408,23 @@ class ApiMixin:
         extra_rows = nrows if insert == "INSERT_ROWS" else max(0, start_r + nrows - sheet.rows)
         extra_cols = max(0, start_c + ncols - sheet.cols)
         ss.check_cell_limit(extra_rows * (sheet.cols + extra_cols) + extra_cols * sheet.rows)
+        guard = self._api_guard(ss)
         if insert == "INSERT_ROWS":
-            sheet.insert("ROWS", start_r, nrows)
-        elif extra_rows:
-            sheet.set_grid(rows=sheet.rows + extra_rows)
-        if extra_cols:
-            sheet.set_grid(cols=sheet.cols + extra_cols)
+            guard.insert(sheet, "ROWS", start_r)
+        snapshot = _snapshot(ss) if sheet.protected else None
+        try:
+            if insert == "INSERT_ROWS":
+                # new rows take the formatting of the row above (a bold header makes them bold)
+                sheet.insert("ROWS", start_r, nrows, inherit_from=start_r - 1 if start_r > 0 else None)
+            elif extra_rows:
+                sheet.set_grid(rows=sheet.rows + extra_rows)
+            if extra_cols:
+                sheet.set_grid(cols=sheet.cols + extra_cols)
+            guard.cell_list(sheet, _written_cells(start_r, start_c, parsed_rows))
+        except ApiError:
+            if snapshot is not None:
+                _restore(ss, snapshot)
+            raise
         ncells = _apply_rows(sheet, start_r, start_c, parsed_rows)
         out["updates"] = {
             "spreadsheetId": ss.id,
@@ -410,6 +440,7 @@ class ApiMixin:
     def _clear(self, ss: Spreadsheet, text: str) -> str:
         sheet, box, parsed = self._resolve(ss, text)
         r0, r1, c0, c1 = self._read_box(sheet, box, parsed)
+        self._api_guard(ss).cells(sheet, r0, r1, c0, c1)
         for (r, c) in list(sheet.cells):
             if r0 <= r < r1 and c0 <= c < c1:
                 sheet.set_value(r, c, None)
@@ -480,6 +511,7 @@ class ApiMixin:
             title = "Sheet%d" % n
         if not str(title).strip():
             raise _RequestError("The sheet name cannot be empty.")
+        _check_title_length(title)
         if ss.find_title(title):
             raise _RequestError(
                 'A sheet with the name "%s" already exists. Please enter another name.' % title
@@ -511,6 +543,7 @@ class ApiMixin:
             raise _RequestError("No sheet with id: %s" % payload.get("sheetId"))
         if len(ss.sheets) == 1:
             raise _RequestError("You can't remove all the sheets in a document.")
+        self._api_guard(ss).any(sheet)
         ss.sheets.remove(sheet)
         ss.reindex()
         return None
@@ -533,6 +566,8 @@ class ApiMixin:
         title = new.get("title")
         if not title or not str(title).strip():
             raise _RequestError("The sheet name cannot be empty.")
+        _check_title_length(title)
+        self._api_guard(ss).whole_sheet(sheet)
         other = ss.find_title(title)
         if other is not None and other is not sheet:
             raise _RequestError(
@@ -552,6 +587,12 @@ class ApiMixin:
         old_index = sheet.props["index"]
         new_index = new.get("index", old_index)
         rows, cols = gp["rowCount"], gp["columnCount"]
+        if rows < sheet.rows:
+            self._api_guard(ss).delete(sheet, "ROWS", rows, sheet.rows)
+            sheet._shift_protected_delete("ROWS", rows, sheet.rows)
+        if cols < sheet.cols:
+            self._api_guard(ss).delete(sheet, "COLUMNS", cols, sheet.cols)
+            sheet._shift_protected_delete("COLUMNS", cols, sheet.cols)
         sheet.props = new
         sheet.set_grid(rows, cols)
         if new_index != old_index:
@@ -596,6 +637,7 @@ class ApiMixin:
         still_frozen = frozen - max(0, min(end, frozen) - start)
         if still_frozen > 0 and count - (end - start) <= still_frozen:
             raise _RequestError("Sorry, it is not possible to delete all non-frozen %ss." % noun)
+        self._api_guard(ss).delete(sheet, dim, start, end)
         sheet.delete(dim, start, end)
         return None
 
@@ -609,6 +651,7 @@ class ApiMixin:
             raise _RequestError("Cannot inherit from before when inserting at index 0.")
         n = end - start
         _grow_check(ss, sheet, dim, n)
+        self._api_guard(ss).insert(sheet, dim, start)
         inherit = start - 1 if before else (start if start < count else None)
         sheet.insert(dim, start, n, inherit_from=inherit)
         return None
@@ -661,6 +704,7 @@ class ApiMixin:
         paths = parse_fields(payload.get("fields"))
         if not paths:
             raise _RequestError("At least one field must be specified in 'fields'.")
+        self._api_guard(ss).cells(sheet, r0, r1, c0, c1)
         cell = payload.get("cell") or {}
         for r in range(r0, r1):
             for c in range(c0, c1):
@@ -674,6 +718,7 @@ class ApiMixin:
         rows = payload.get("rows") or []
         if "range" in payload:
             sheet, r0, r1, c0, c1 = self._grid_box(ss, payload["range"])
+            self._api_guard(ss).cells(sheet, r0, r1, c0, c1)
             for r in range(r0, r1):
                 row = rows[r - r0].get("values", []) if r - r0 < len(rows) else []
                 for c in range(c0, c1):
@@ -690,6 +735,8 @@ class ApiMixin:
                 % (A1.always_quoted(sheet.title), A1.format_cells(r0, r0 + len(rows), c0, c0 + max(width, 1)),
                    sheet.rows, sheet.cols)
             )
+        self._api_guard(ss).cell_list(sheet, [(r0 + i, c0 + j) for i, row in enumerate(rows)
+                                              for j in range(len(row.get("values", [])))])
         for i, row in enumerate(rows):
             for j, src in enumerate(row.get("values", [])):
                 self._apply_cell(sheet, r0 + i, c0 + j, src, paths)
@@ -704,12 +751,20 @@ class ApiMixin:
         start = sheet.value_extent()[0]
         width = max((len(r.get("values", [])) for r in rows), default=0)
         extra_rows = max(0, start + len(rows) - sheet.rows)
-        extra_cols = max(0, width - sheet.cols)
+        if width > sheet.cols:
+            # Google adds rows for appendCells, never columns
+            raise _RequestError(
+                "Range (%s!%s) exceeds grid limits. Max rows: %d, max columns: %d"
+                % (A1.always_quoted(sheet.title), A1.format_cells(start, start + len(rows), 0, width),
+                   sheet.rows + extra_rows, sheet.cols)
+            )
         try:
-            ss.check_cell_limit(extra_rows * (sheet.cols + extra_cols) + extra_cols * sheet.rows)
+            ss.check_cell_limit(extra_rows * sheet.cols)
         except ApiError as exc:
             raise _RequestError(exc.message)
-        sheet.set_grid(rows=sheet.rows + extra_rows, cols=sheet.cols + extra_cols)
+        self._api_guard(ss).cell_list(sheet, [(start + i, j) for i, row in enumerate(rows)
+                                              for j in range(len(row.get("values", [])))])
+        sheet.set_grid(rows=sheet.rows + extra_rows)
         for i, row in enumerate(rows):
             for j, src in enumerate(row.get("values", [])):
                 self._apply_cell(sheet, start + i, j, src, paths)
@@ -717,6 +772,7 @@ class ApiMixin:
 
     def _req_sortRange(self, ss, payload):
         sheet, r0, r1, c0, c1 = self._grid_box(ss, payload.get("range"))
+        self._api_guard(ss).cells(sheet, r0, r1, c0, c1)
         specs = payload.get("sortSpecs") or [{"dimensionIndex": c0, "sortOrder": "ASCENDING"}]
         order = list(range(r0, r1))
         for spec in reversed(specs):
@@ -724,7 +780,8 @@ class ApiMixin:
             desc = spec.get("sortOrder") == "DESCENDING"
             nonempty = [r for r in order if sheet.has_value(r, col)]
             empty = [r for r in order if not sheet.has_value(r, col)]
-            nonempty.sort(key=lambda r: V.sort_key(sheet.get(r, col)), reverse=desc)
+            ctx = V.RenderContext.of(sheet)
+            nonempty.sort(key=lambda r: V.sort_key(sheet.get(r, col), ctx), reverse=desc)
             order = nonempty + empty
         moved = {}
         for new_i, old_r in enumerate(order):
@@ -739,9 +796,96 @@ class ApiMixin:
         return None
 
 
+    # ---------------------------------------------------------------- protected ranges
+    @staticmethod
+    def _protected_grid(ss: Spreadsheet, rng: Any) -> Tuple[Sheet, Dict[str, Any]]:
+        if not isinstance(rng, dict):
+            raise _RequestError("A protected range must specify a range (named ranges are not emulated).")
+        sheet = ApiMixin._sheet(ss, rng.get("sheetId"))
+        for key, limit in (("startRowIndex", sheet.rows), ("endRowIndex", sheet.rows),
+                           ("startColumnIndex", sheet.cols), ("endColumnIndex", sheet.cols)):
+            val = rng.get(key)
+            if val is not None and (not isinstance(val, int) or val < 0 or val > limit):
+                raise _RequestError(
+                    "Range (%s) exceeds grid limits. Max rows: %d, max columns: %d"
+                    % (A1.always_quoted(sheet.title), sheet.rows, sheet.cols))
+        return sheet, rng
+
+    def _req_addProtectedRange(self, ss, payload):
+        pr = payload.get("protectedRange") or {}
+        if pr.get("namedRangeId"):
+            raise _RequestError("Named ranges are not emulated; protect a GridRange.")
+        sheet, rng = self._protected_grid(ss, pr.get("range"))
+        pid = pr.get("protectedRangeId")
+        if pid is not None and ss.find_protected(pid)[1] is not None:
+            raise _RequestError("A protected range with id %s already exists." % pid)
+        editors = pr.get("editors") or {}
+        p = ProtectedRange(
+            pid if pid is not None else ss.new_protected_id(), rng,
+            description=pr.get("description"), warning_only=bool(pr.get("warningOnly")),
+            users=editors.get("users") or (), groups=editors.get("groups") or (),
+            domain_users_can_edit=editors.get("domainUsersCanEdit"),
+            unprotected=pr.get("unprotectedRanges") or (),
+        )
+        reply = p.to_api(sheet.sheet_id, True)  # Google's reply shows the editors as requested
+        if self._caller and not p.is_editor(self._caller):
+            p.users.append(self._caller)  # ...and then adds the requesting account
+        sheet.protected.append(p)
+        return {"addProtectedRange": {"protectedRange": reply}}
+
+    def _find_protected(self, ss, pid) -> Tuple[Sheet, ProtectedRange]:
+        sheet, p = ss.find_protected(pid)
+        if p is None:
+            raise _RequestError("No protected range with id: %s" % pid)
+        if not self._api_guard(ss).is_owner and not p.warning_only and not p.is_editor(self._caller):
+            raise permission_denied(PROTECTED_MESSAGE)
+        return sheet, p
+
+    def _req_updateProtectedRange(self, ss, payload):
+        src = payload.get("protectedRange") or {}
+        sheet, p = self._find_protected(ss, src.get("protectedRangeId"))
+        paths = parse_fields(payload.get("fields"))
+        if not paths:
+            raise _RequestError("At least one field must be specified in 'fields'.")
+        current = p.to_api(sheet.sheet_id, True)
+        current["range"]["sheetId"] = sheet.sheet_id
+        current.pop("requestingUserCanEdit", None)
+        source = copy.deepcopy(src)
+        source["protectedRangeId"] = p.id
+        apply_mask(current, source, paths)
+        target, rng = self._protected_grid(ss, current.get("range") or {"sheetId": sheet.sheet_id})
+        editors = current.get("editors") or {}
+        new = ProtectedRange(
+            p.id, rng, description=current.get("description"), warning_only=bool(current.get("warningOnly")),
+            users=editors.get("users") or (), groups=editors.get("groups") or (),
+            domain_users_can_edit=editors.get("domainUsersCanEdit"),
+            unprotected=current.get("unprotectedRanges") or (),
+        )
+        sheet.protected[sheet.protected.index(p)] = new
+        if target is not sheet:
+            sheet.protected.remove(new)
+            target.protected.append(new)
+        return None
+
+    def _req_deleteProtectedRange(self, ss, payload):
+        sheet, p = self._find_protected(ss, payload.get("protectedRangeId"))
+        sheet.protected.remove(p)
+        return None
+
+
 # --------------------------------------------------------------------------
 # module-level helpers
 # --------------------------------------------------------------------------
+
+
+def _check_title_length(title: Any) -> None:
+    if len(str(title)) > MAX_TITLE_CHARS:
+        raise _RequestError("The sheet name cannot be longer than %d characters." % MAX_TITLE_CHARS)
+
+
+def _written_cells(r0: int, c0: int, parsed_rows) -> List[Tuple[int, int]]:
+    return [(r0 + i, c0 + j) for i, row in enumerate(parsed_rows) for j, item in enumerate(row)
+            if item is not None]
 
 
 def _grow_check(ss: Spreadsheet, sheet: Sheet, dim: str, n: int) -> None:
@@ -759,16 +903,19 @@ def _check_extended_value(ev: Any) -> None:
 
 
 def _snapshot(ss: Spreadsheet):
-    return copy.deepcopy(ss.props), [(s, copy.deepcopy(s.props), dict(s.cells)) for s in ss.sheets]
+    return copy.deepcopy(ss.props), [
+        (s, copy.deepcopy(s.props), dict(s.cells), copy.deepcopy(s.protected)) for s in ss.sheets
+    ]
 
 
 def _restore(ss: Spreadsheet, snapshot) -> None:
     props, sheets = snapshot
     ss.props = props
     ss.sheets = []
-    for sheet, sprops, cells in sheets:
+    for sheet, sprops, cells, protected in sheets:
         sheet.props = sprops
         sheet.cells = cells
+        sheet.protected = protected
         ss.sheets.append(sheet)
 
 
@@ -789,7 +936,7 @@ def _as_rows(vals: Any, major: str) -> List[List[Any]]:
     return vals
 
 
-def _parse_rows(rows: List[List[Any]], option: str):
+def _parse_rows(rows: List[List[Any]], option: str, locale: str = "en_US"):
     out = []
     for i, row in enumerate(rows):
         prow = []
@@ -805,7 +952,7 @@ def _parse_rows(rows: List[List[Any]], option: str):
                     if option == "RAW":
                         prow.append((V.parse_raw(v), None))
                     else:
-                        prow.append(V.parse_user_entered(v))
+                        prow.append(V.parse_user_entered(v, locale))
                 except V.ValueError400 as exc:
                     raise bad_request(str(exc))
         out.append(prow)
@@ -830,9 +977,10 @@ def _apply_rows(sheet: Sheet, r0: int, c0: int, parsed_rows) -> int:
 def render_grid(sheet: Sheet, r0: int, r1: int, c0: int, c1: int, option: str, dt_option: str, major: str):
     """Values of a box, Google-style ragged: trailing empties trimmed per row and at the end."""
     found: Dict[Tuple[int, int], Any] = {}
+    ctx = V.RenderContext.of(sheet)
     for (r, c), cell in sheet.cells.items():
         if r0 <= r < r1 and c0 <= c < c1:
-            v = V.render(cell, option, dt_option)
+            v = V.render(cell, option, dt_option, ctx)
             if v is not None:
                 found[(r - r0, c - c0)] = v
     if not found:
@@ -857,13 +1005,14 @@ def render_grid(sheet: Sheet, r0: int, r1: int, c0: int, c1: int, option: str, d
 def grid_data(sheet: Sheet, r0: int, r1: int, c0: int, c1: int) -> Dict[str, Any]:
     """GridData for spreadsheets.get?includeGridData=true (values, formats, notes)."""
     by_row: Dict[int, Dict[int, Dict[str, Any]]] = {}
+    ctx = V.RenderContext.of(sheet)
     for (r, c), cell in sheet.cells.items():
         if r0 <= r < r1 and c0 <= c < c1:
             data: Dict[str, Any] = {}
             if "userEnteredValue" in cell:
                 data["userEnteredValue"] = copy.deepcopy(cell["userEnteredValue"])
-                data["effectiveValue"] = V.effective_value(cell)
-                data["formattedValue"] = V.formatted_value(cell)
+                data["effectiveValue"] = V.effective_value(cell, ctx)
+                data["formattedValue"] = V.formatted_value(cell, ctx)
             if cell.get("userEnteredFormat"):
                 data["userEnteredFormat"] = copy.deepcopy(cell["userEnteredFormat"])
             if cell.get("note"):

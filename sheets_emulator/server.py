@@ -1,4 +1,5 @@
-"""HTTP front-end: Sheets v4 paths plus JSON control endpoints under /__emulator/."""
+"""HTTP front-end: Sheets v4 paths, the OAuth2 token endpoint (``POST /token``) and
+JSON control endpoints under /__emulator/."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from dataclasses import replace
 from urllib.parse import parse_qs
 
 from .api import route
+from .auth import TOKEN_PATHS
+from .model import ApiError
 from .state import SheetsEmulator
 
 CONTROL_PREFIX = "/__emulator/"
@@ -39,7 +42,27 @@ def _control_table(emu: SheetsEmulator) -> Dict[Tuple[str, str], Callable[..., A
     def values(title, spreadsheet_id=None, render="FORMATTED_VALUE"):
         return {"values": emu.get_values(title, render=render, spreadsheet_id=spreadsheet_id)}
 
+    def auth(enabled=True, token_lifetime=None):
+        emu.enable_auth(enabled, token_lifetime=token_lifetime)
+        return emu.auth_state()
+
     return {
+        ("GET", "auth"): emu.auth_state,
+        ("POST", "auth"): auth,
+        ("POST", "service_accounts"): ok(emu.register_service_account),
+        ("GET", "service_accounts"): lambda: {"serviceAccounts": emu.service_accounts()},
+        ("POST", "service_accounts/delete"): ok(emu.unregister_service_account),
+        ("POST", "issue_token"): lambda **kw: {"access_token": emu.issue_token(**kw)},
+        ("POST", "revoke_tokens"): lambda **kw: {"revoked": emu.revoke_tokens(**kw)},
+        ("POST", "token_faults"): ok(emu.inject_token_fault),
+        ("POST", "token_faults/clear"): ok(emu.clear_token_faults),
+        ("POST", "share"): ok(emu.share_spreadsheet),
+        ("POST", "unshare"): ok(emu.unshare_spreadsheet),
+        ("GET", "permissions"): lambda **kw: {"permissions": emu.spreadsheet_permissions(**kw)},
+        ("POST", "locale"): ok(emu.set_locale),
+        ("POST", "protect"): lambda **kw: {"protectedRangeId": emu.protect_range(**kw)},
+        ("POST", "unprotect"): ok(emu.unprotect_range),
+        ("GET", "protected_ranges"): lambda **kw: {"protectedRanges": emu.protected_ranges(**kw)},
         ("GET", "counts"): emu.counts,
         ("POST", "counts/reset"): ok(emu.reset_counts),
         ("POST", "reset_counts"): ok(emu.reset_counts),
@@ -97,25 +120,37 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _send_json(self, status: int, payload: Any, pretty: bool = True) -> None:
+    def _send_json(self, status: int, payload: Any, pretty: bool = True,
+                   headers: Optional[Dict[str, str]] = None) -> None:
         """Pretty-printed JSON like Google's default; compact with ``prettyPrint=false``."""
         if pretty:
             text = json.dumps(payload, ensure_ascii=False, indent=2)
         else:
             text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        body = text.encode("utf-8")
+        self._send(status, text.encode("utf-8"), "application/json; charset=UTF-8", headers)
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: Optional[Dict[str, str]] = None) -> None:
         reason = self.responses.get(status, ("",))[0]
+        extra = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
         head = (
             "HTTP/1.1 %d %s\r\n"
-            "Content-Type: application/json; charset=UTF-8\r\n"
+            "Content-Type: %s\r\n"
             "Content-Length: %d\r\n"
             "Server: %s\r\n"
             "Date: %s\r\n"
             "Vary: Origin, X-Origin, Referer\r\n"
-            "\r\n" % (status, reason, len(body), self.server_version, self.date_time_string())
+            "%s"
+            "\r\n" % (status, reason, content_type, len(body), self.server_version, self.date_time_string(), extra)
         )
         self.log_request(status, len(body))
         self.wfile.write(head.encode("latin-1") + body)
+
+    def _send_error(self, error: ApiError, pretty: bool = True) -> None:
+        """Google's JSON error envelope, or the front end's HTML page (502/504 faults)."""
+        if error.html is not None:
+            self._send(error.code, error.html.encode("utf-8"), "text/html; charset=UTF-8", error.headers)
+        else:
+            self._send_json(error.code, error.envelope(), pretty, error.headers)
 
     def _drop(self) -> None:
         """Close the TCP connection without writing a single byte."""
@@ -148,19 +183,55 @@ class _Handler(BaseHTTPRequestHandler):
         if raw_path.startswith(CONTROL_PREFIX):
             self._control(method, raw_path[len(CONTROL_PREFIX):].strip("/"), query, raw)
             return
+        if raw_path in TOKEN_PATHS:
+            self._token(method, raw_path, raw)
+            return
         self._api(method, raw_path, query, raw)
+
+    def _bearer(self, query: Dict[str, List[str]]) -> Optional[str]:
+        header = self.headers.get("Authorization") or ""
+        scheme, _, value = header.strip().partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+        if query.get("access_token"):
+            return query["access_token"][-1]
+        return None
+
+    def _token(self, method: str, raw_path: str, raw: bytes) -> None:
+        """The OAuth2 token endpoint (JWT bearer grant), like https://oauth2.googleapis.com/token."""
+        emu = self.emulator
+        if method != "POST":
+            self._send_json(405, {"error": "invalid_request", "error_description": "Use POST."})
+            return
+        ctype = (self.headers.get("Content-Type") or "").lower()
+        try:
+            text = raw.decode("utf-8")
+            if "json" in ctype:
+                form = {k: str(v) for k, v in (json.loads(text) or {}).items()}
+            else:
+                form = {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            form = {}
+        fault, delay = emu.token_admit()
+        if delay:
+            time.sleep(delay)
+        host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        own = ["http://%s%s" % (host, p) for p in TOKEN_PATHS] + ["https://%s%s" % (host, p) for p in TOKEN_PATHS]
+        status, payload = emu.token_grant(form, own, fault)
+        self._send_json(status, payload, headers={"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate",
+                                                  "Pragma": "no-cache"})
 
     def _api(self, method: str, raw_path: str, query: Dict[str, List[str]], raw: bytes) -> None:
         emu = self.emulator
         rt = route(method, raw_path)
         pretty = pretty_print(query)
-        rt = replace(rt, ranges=tuple(query.get("ranges", ())), pretty=pretty)
+        rt = replace(rt, ranges=tuple(query.get("ranges", ())), pretty=pretty, token=self._bearer(query))
         decision = emu.admit(rt)
         if decision.delay:
             time.sleep(decision.delay)
         if decision.error is not None:
             emu.finish(rt, decision.error.code)
-            self._send_json(decision.error.code, decision.error.envelope(), pretty)
+            self._send_error(decision.error, pretty)
             return
         if decision.drop_before:
             emu.finish(rt, None)
@@ -199,6 +270,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if not isinstance(kwargs, dict):
                     raise ValueError("JSON object expected")
             result = fn(**kwargs)
+        except PermissionError as exc:  # a hand edit inside a protected range
+            self._send_json(403, {"error": "%s: %s" % (type(exc).__name__, exc)})
+            return
         except (TypeError, ValueError, KeyError) as exc:
             self._send_json(400, {"error": "%s: %s" % (type(exc).__name__, exc)})
             return

@@ -29,15 +29,35 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple, 
 from . import a1 as A1
 from . import values as V
 from .api import ENDPOINTS, ApiMixin, Route, render_grid
-from .model import ApiError, Sheet, Spreadsheet
+from .auth import AuthMixin
+from .model import ApiError, Guard, ProtectedRange, ProtectedRangeError, Sheet, Spreadsheet
 
 FaultSpec = Union[str, int, Tuple[str, float], List[Any]]
 
-_SIMPLE_FAULTS = ("429", "500", "503", "drop_after_write", "drop_before_write")
+_SIMPLE_FAULTS = ("429", "500", "502", "503", "504", "drop_after_write", "drop_before_write")
+_ERROR_FAULTS = ("429", "500", "502", "503", "504")
 _DROP_FAULTS = ("drop_after_write", "drop_before_write")
 
 QUOTA_WINDOW_SECONDS = 60.0
 PROJECT_NUMBER = "000000000000"
+
+# Who a hand edit is made by unless as_person= says otherwise: a colleague with edit
+# access to the spreadsheet who is *not* an editor of its protected ranges.
+DEFAULT_PERSON = "someone@example.com"
+
+# Google's front end answers 502/504 with an HTML page, not the JSON error envelope.
+_HTML_ERROR_PAGE = """<!DOCTYPE html>
+<html lang=en>
+  <meta charset=utf-8>
+  <meta name=viewport content="initial-scale=1, minimum-scale=1, width=device-width">
+  <title>Error %(code)d (%(reason)s)!!1</title>
+  <style>
+    *{margin:0;padding:0}html,code{font:15px/22px arial,sans-serif}html{background:#fff;color:#222;padding:15px}body{margin:7%% auto 0;max-width:390px;min-height:180px;padding:30px 0 15px}p{margin:11px 0 22px;overflow:hidden}ins{color:#777;text-decoration:none}
+  </style>
+  <a href=//www.google.com/><span id=logo aria-label=Google></span></a>
+  <p><b>%(code)d.</b> <ins>That’s an error.</ins>
+  <p>%(text)s  <ins>That’s all we know.</ins>
+"""
 
 
 def quota_error(kind: str, limit: Optional[int]) -> ApiError:
@@ -81,11 +101,20 @@ def fault_error(name: str, kind: str) -> ApiError:
         return quota_error(kind, None)
     if name == "500":
         return ApiError(500, "Internal error encountered.", "INTERNAL")
+    if name in ("502", "504"):
+        code = int(name)
+        reason, text = {
+            502: ("Server Error", "The server encountered a temporary error and could not complete your "
+                                  "request.<p>Please try again in 30 seconds."),
+            504: ("Gateway Timeout", "The server did not answer in time. Please try again later."),
+        }[code]
+        return ApiError(code, reason, html=_HTML_ERROR_PAGE % {"code": code, "reason": reason, "text": text})
     return ApiError(503, "The service is currently unavailable.", "UNAVAILABLE")
 
 
 def normalize_fault(fault: FaultSpec) -> Tuple[str, Optional[float]]:
-    """"429" | 429 | "500" | "503" | ("slow", s) | "slow:0.3" | "drop_after_write" | "drop_before_write"."""
+    """"429" | 429 | "500" | "502" | "503" | "504" | ("slow", s) | "slow:0.3" | "drop_after_write" |
+    "drop_before_write" ("502"/"504" answer an HTML page, like Google's front end)."""
     if isinstance(fault, bool):
         raise ValueError("unknown fault: %r" % (fault,))
     if isinstance(fault, int):
@@ -147,8 +176,8 @@ def _new_id() -> str:
     return base64.urlsafe_b64encode(os.urandom(33)).decode("ascii").rstrip("=")[:44]
 
 
-class SheetsEmulator(ApiMixin):
-    """In-memory Google Sheets (v4 API subset) with counters, quota and faults."""
+class SheetsEmulator(AuthMixin, ApiMixin):
+    """In-memory Google Sheets (v4 API subset) with counters, quota, faults and opt-in auth."""
 
     def __init__(self, autocreate: bool = False, clock: Optional[Callable[[], float]] = None):
         self.lock = threading.RLock()
@@ -162,6 +191,7 @@ class SheetsEmulator(ApiMixin):
         self._storms: List[_Fault] = []
         self._log: Deque[Dict[str, Any]] = collections.deque(maxlen=2000)
         self._reset_counts_locked()
+        self._init_auth()
 
     # ------------------------------------------------------------ spreadsheets
     def create_spreadsheet(
@@ -169,8 +199,14 @@ class SheetsEmulator(ApiMixin):
         spreadsheet_id: Optional[str] = None,
         title: str = "Untitled spreadsheet",
         sheets: Sequence[str] = ("Sheet1",),
+        *,
+        locale: Optional[str] = None,
+        shared_with: Sequence[str] = (),
     ) -> str:
-        """Create a spreadsheet; the first sheet gets sheetId 0 (like Google). Returns its id."""
+        """Create a spreadsheet; the first sheet gets sheetId 0 (like Google). Returns its id.
+
+        locale: "en_US" (default) or "ro_RO"; shared_with: emails given the "writer" role
+        (matters only when auth is enabled)."""
         with self.lock:
             ssid = spreadsheet_id or _new_id()
             if ssid in self.spreadsheets:
@@ -179,8 +215,20 @@ class SheetsEmulator(ApiMixin):
                 sheets = (sheets,)
             if not sheets:
                 raise ValueError("a spreadsheet needs at least one sheet")
-            self._new_spreadsheet(ssid, title, sheets)
+            ss = self._new_spreadsheet(ssid, title, sheets)
+            if locale is not None:
+                ss.props["locale"] = V.check_locale(locale)
+            if isinstance(shared_with, str):
+                shared_with = (shared_with,)
+            for email in shared_with:
+                ss.permissions[email] = "writer"
             return ssid
+
+    def set_locale(self, locale: str, *, spreadsheet_id: Optional[str] = None) -> None:
+        """Spreadsheet locale ("en_US" or "ro_RO"): how typed values are parsed and numbers
+        and dates are shown (File > Settings > Locale)."""
+        with self.lock:
+            self._ss_for_edit(spreadsheet_id).props["locale"] = V.check_locale(locale)
 
     def delete_spreadsheet(self, spreadsheet_id: str) -> None:
         with self.lock:
@@ -202,6 +250,7 @@ class SheetsEmulator(ApiMixin):
             self._storms.clear()
             self._log.clear()
             self._reset_counts_locked()
+            self._init_auth()
 
     # ------------------------------------------------------------ counters
     def _reset_counts_locked(self) -> None:
@@ -278,10 +327,13 @@ class SheetsEmulator(ApiMixin):
 
     # ------------------------------------------------------------ request flow (used by the server)
     def admit(self, rt: Route) -> Decision:
-        """Count the request, apply quota, pick faults. Called once per API request."""
+        """Count the request, check auth, apply quota, pick faults. Called once per API request."""
         with self.lock:
             self._counts[rt.kind] += 1
             self._endpoint_counts[rt.endpoint] += 1
+            auth_error = self._authenticate(rt.endpoint, rt.kind, rt.token)
+            if auth_error is not None:
+                return Decision(error=auth_error)
             now = self.clock()
             limit = self._quota[rt.kind]
             window = self._windows[rt.kind]
@@ -307,7 +359,7 @@ class SheetsEmulator(ApiMixin):
                 decision.faults.append(f.name)
                 if f.name == "slow":
                     decision.delay += f.arg or 0.0
-                elif f.name in ("429", "500", "503"):
+                elif f.name in _ERROR_FAULTS:
                     decision.error = decision.error or fault_error(f.name, rt.kind)
                 elif f.name == "drop_before_write":
                     decision.drop_before = True
@@ -319,10 +371,13 @@ class SheetsEmulator(ApiMixin):
     def execute(self, rt: Route, query: Dict[str, List[str]], body: Any) -> Tuple[int, Dict[str, Any]]:
         """Run an admitted request against the state: (HTTP status, JSON body)."""
         with self.lock:
+            self._caller = self._caller_for(rt.token)
             try:
                 return 200, self.call_api(rt, query, body)
             except ApiError as exc:
                 return exc.code, exc.envelope()
+            finally:
+                self._caller = None
 
     def finish(self, rt: Route, status: Optional[int]) -> None:
         """Record the outcome (status None = connection dropped)."""
@@ -336,11 +391,15 @@ class SheetsEmulator(ApiMixin):
                 entry["prettyPrint"] = False
             self._log.append(entry)
 
-    def handle(self, method: str, raw_path: str, query: Dict[str, List[str]], body: Any) -> Tuple[int, Dict[str, Any]]:
-        """In-process shortcut (no HTTP, no sleeping, drops reported as status 0)."""
+    def handle(self, method: str, raw_path: str, query: Dict[str, List[str]], body: Any,
+               token: Optional[str] = None) -> Tuple[int, Dict[str, Any]]:
+        """In-process shortcut (no HTTP, no sleeping, drops reported as status 0);
+        token: the bearer token (when auth is enabled)."""
+        from dataclasses import replace
+
         from .api import route
 
-        rt = route(method, raw_path)
+        rt = replace(route(method, raw_path), token=token)
         d = self.admit(rt)
         if d.error is not None:
             self.finish(rt, d.error.code)
@@ -353,6 +412,11 @@ class SheetsEmulator(ApiMixin):
         return (0, {}) if d.drop_after else (status, payload)
 
     # ------------------------------------------------------------ hand edits
+    # A hand edit is what a person does in the Sheets UI.  Those that change cells or the
+    # grid take as_person= (an email; default DEFAULT_PERSON, who is not an editor of any
+    # protected range): an edit touching a protected range that person may not edit raises
+    # ProtectedRangeError (a PermissionError; the control endpoints answer 403).  The
+    # spreadsheet's "owner" (see share_spreadsheet) may edit everything.
     def _ss_for_edit(self, spreadsheet_id: Optional[str]) -> Spreadsheet:
         if spreadsheet_id is not None:
             ss = self.spreadsheets.get(spreadsheet_id)
@@ -374,6 +438,13 @@ class SheetsEmulator(ApiMixin):
         raise KeyError("no sheet titled %r (have: %s)" % (title, ", ".join(s.title for s in ss.sheets)))
 
     @staticmethod
+    def _person(sheet_or_ss: Union[Sheet, Spreadsheet], as_person: Optional[str]) -> Guard:
+        ss = sheet_or_ss.spreadsheet if isinstance(sheet_or_ss, Sheet) else sheet_or_ss
+        email = as_person or DEFAULT_PERSON
+        owner = ss is not None and ss.role(email) == "owner"
+        return Guard(email, owner, ProtectedRangeError)
+
+    @staticmethod
     def _col(col: Union[int, str]) -> int:
         """1-based column number or letters -> 0-based index."""
         if isinstance(col, str):
@@ -392,19 +463,20 @@ class SheetsEmulator(ApiMixin):
         return box.r0, box.c0
 
     def set_cell(self, title: str, a1: str, value: Any, *, raw: bool = False,
-                 spreadsheet_id: Optional[str] = None) -> None:
-        """Type `value` into a cell like a person in the UI (USER_ENTERED parsing
-        unless raw=True). None or "" clears the value; the format is kept."""
+                 spreadsheet_id: Optional[str] = None, as_person: Optional[str] = None) -> None:
+        """Type `value` into a cell like a person in the UI (USER_ENTERED parsing in the
+        spreadsheet's locale unless raw=True). None or "" clears the value; the format is kept."""
         with self.lock:
             sheet = self._sheet_for_edit(title, spreadsheet_id)
             r, c = self._cell(sheet, a1)
+            self._person(sheet, as_person).cells(sheet, r, r + 1, c, c + 1)
             if value is None or value == "":
                 sheet.set_value(r, c, None)
                 return
             if raw:
                 sheet.set_value(r, c, V.parse_raw(value))
             else:
-                ev, nf = V.parse_user_entered(value)
+                ev, nf = V.parse_user_entered(value, sheet.locale)
                 sheet.set_value(r, c, ev, nf)
 
     def get_values(self, title: str, *, render: str = "FORMATTED_VALUE",
@@ -420,7 +492,7 @@ class SheetsEmulator(ApiMixin):
         with self.lock:
             sheet = self._sheet_for_edit(title, spreadsheet_id)
             r, c = self._cell(sheet, a1)
-            return V.render(sheet.get(r, c), render)
+            return V.render(sheet.get(r, c), render, ctx=V.RenderContext.of(sheet))
 
     def get_format(self, title: str, a1: str, *, spreadsheet_id: Optional[str] = None) -> Dict[str, Any]:
         """userEnteredFormat of one cell ({} when none)."""
@@ -428,6 +500,11 @@ class SheetsEmulator(ApiMixin):
             sheet = self._sheet_for_edit(title, spreadsheet_id)
             r, c = self._cell(sheet, a1)
             return copy.deepcopy((sheet.get(r, c) or {}).get("userEnteredFormat") or {})
+
+    def cell_bold(self, title: str, a1: str, *, spreadsheet_id: Optional[str] = None) -> bool:
+        """Is the cell bold (userEnteredFormat.textFormat.bold)?"""
+        return bool(self.get_format(title, a1, spreadsheet_id=spreadsheet_id)
+                    .get("textFormat", {}).get("bold"))
 
     def sheet_properties(self, title: str, *, spreadsheet_id: Optional[str] = None) -> Dict[str, Any]:
         """Sheet properties as spreadsheets.get returns them."""
@@ -447,57 +524,73 @@ class SheetsEmulator(ApiMixin):
                 raise ValueError("sheet %r already exists" % title)
             return ss.add_sheet(title, rows, cols).sheet_id
 
-    def delete_sheet(self, title: str, *, spreadsheet_id: Optional[str] = None) -> None:
+    def delete_sheet(self, title: str, *, spreadsheet_id: Optional[str] = None,
+                     as_person: Optional[str] = None) -> None:
         with self.lock:
             ss = self._ss_for_edit(spreadsheet_id)
             sheet = self._sheet_for_edit(title, spreadsheet_id)
+            self._person(ss, as_person).any(sheet)
             ss.sheets.remove(sheet)
             ss.reindex()
 
-    def rename_sheet(self, old: str, new: str, *, spreadsheet_id: Optional[str] = None) -> None:
+    def rename_sheet(self, old: str, new: str, *, spreadsheet_id: Optional[str] = None,
+                     as_person: Optional[str] = None) -> None:
         with self.lock:
             ss = self._ss_for_edit(spreadsheet_id)
             sheet = self._sheet_for_edit(old, spreadsheet_id)
             other = ss.find_title(new)
             if other is not None and other is not sheet:
                 raise ValueError("sheet %r already exists" % new)
+            self._person(ss, as_person).whole_sheet(sheet)
             sheet.props["title"] = new
 
     def resize(self, title: str, rows: Optional[int] = None, cols: Optional[int] = None, *,
-               spreadsheet_id: Optional[str] = None) -> None:
+               spreadsheet_id: Optional[str] = None, as_person: Optional[str] = None) -> None:
         with self.lock:
-            self._sheet_for_edit(title, spreadsheet_id).set_grid(rows, cols)
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            guard = self._person(sheet, as_person)
+            if rows is not None and rows < sheet.rows:
+                guard.delete(sheet, "ROWS", rows, sheet.rows)
+            if cols is not None and cols < sheet.cols:
+                guard.delete(sheet, "COLUMNS", cols, sheet.cols)
+            sheet.set_grid(rows, cols)
 
     def insert_rows(self, title: str, before_row: int, n: int = 1, *,
-                    spreadsheet_id: Optional[str] = None) -> None:
-        """Insert n empty rows before 1-based row `before_row` (rows+1 = at the end)."""
+                    spreadsheet_id: Optional[str] = None, as_person: Optional[str] = None) -> None:
+        """Insert n empty rows before 1-based row `before_row` (rows+1 = at the end).
+        Protected ranges below move down; inserting inside one (it would grow) is refused."""
         with self.lock:
             sheet = self._sheet_for_edit(title, spreadsheet_id)
             if not 1 <= before_row <= sheet.rows + 1:
                 raise ValueError("before_row out of range")
+            self._person(sheet, as_person).insert(sheet, "ROWS", before_row - 1)
             sheet.insert("ROWS", before_row - 1, n)
 
     def delete_rows(self, title: str, first_row: int, n: int = 1, *,
-                    spreadsheet_id: Optional[str] = None) -> None:
-        """Delete n rows starting at 1-based row `first_row`."""
+                    spreadsheet_id: Optional[str] = None, as_person: Optional[str] = None) -> None:
+        """Delete n rows starting at 1-based row `first_row` (protected ranges below move up)."""
         with self.lock:
             sheet = self._sheet_for_edit(title, spreadsheet_id)
             if not 1 <= first_row or first_row - 1 + n > sheet.rows or n >= sheet.rows:
                 raise ValueError("rows out of range")
+            self._person(sheet, as_person).delete(sheet, "ROWS", first_row - 1, first_row - 1 + n)
             sheet.delete("ROWS", first_row - 1, first_row - 1 + n)
 
     def move_column(self, title: str, from_col: Union[int, str], to_col: Union[int, str], *,
-                    spreadsheet_id: Optional[str] = None) -> None:
+                    spreadsheet_id: Optional[str] = None, as_person: Optional[str] = None) -> None:
         """Drag a column so that it ends up at position `to_col` (1-based numbers or letters)."""
         with self.lock:
             sheet = self._sheet_for_edit(title, spreadsheet_id)
             src, dst = self._col(from_col), self._col(to_col)
             if src >= sheet.cols or dst >= sheet.cols:
                 raise ValueError("column out of range")
+            guard = self._person(sheet, as_person)
+            lo, hi = min(src, dst), max(src, dst) + 1  # every column in between changes place
+            guard.cells(sheet, 0, None, lo, hi)
             sheet.move_column(src, dst)
 
     def insert_column(self, title: str, col: Union[int, str], header: Any = None, *,
-                      spreadsheet_id: Optional[str] = None) -> None:
+                      spreadsheet_id: Optional[str] = None, as_person: Optional[str] = None) -> None:
         """Insert an empty column at position `col` (1-based or letter), shifting
         the others right; optionally type `header` into its row 1."""
         with self.lock:
@@ -505,13 +598,22 @@ class SheetsEmulator(ApiMixin):
             idx = self._col(col)
             if idx > sheet.cols:
                 raise ValueError("column out of range")
+            guard = self._person(sheet, as_person)
+            guard.insert(sheet, "COLUMNS", idx)
+            snapshot = (copy.deepcopy(sheet.protected), dict(sheet.cells), copy.deepcopy(sheet.props))
             sheet.insert("COLUMNS", idx, 1)
             if header not in (None, ""):
-                ev, nf = V.parse_user_entered(header)
+                try:
+                    guard.cells(sheet, 0, 1, idx, idx + 1)
+                except ProtectedRangeError:
+                    sheet.protected, sheet.cells, sheet.props = snapshot
+                    raise
+                ev, nf = V.parse_user_entered(header, sheet.locale)
                 sheet.set_value(0, idx, ev, nf)
 
     def sort_rows(self, title: str, key_col: Union[int, str], start_row: int = 2, *,
-                  descending: bool = False, spreadsheet_id: Optional[str] = None) -> None:
+                  descending: bool = False, spreadsheet_id: Optional[str] = None,
+                  as_person: Optional[str] = None) -> None:
         """Sort rows start_row..last data row by one column (Data > Sort range):
         numbers, then text (case-insensitive), then booleans; empty keys last."""
         with self.lock:
@@ -521,8 +623,61 @@ class SheetsEmulator(ApiMixin):
             first = start_row - 1
             if last <= first:
                 return
+            self._person(sheet, as_person).cells(sheet, first, last, 0, None)
             rows = list(range(first, last))
             filled = [r for r in rows if sheet.has_value(r, key)]
             empty = [r for r in rows if not sheet.has_value(r, key)]
-            filled.sort(key=lambda r: V.sort_key(sheet.get(r, key)), reverse=descending)
+            ctx = V.RenderContext.of(sheet)
+            filled.sort(key=lambda r: V.sort_key(sheet.get(r, key), ctx), reverse=descending)
             sheet.reorder_rows(filled + empty, first)
+
+    # ------------------------------------------------------------ protected ranges (by the owner)
+    def protect_range(self, title: str, a1: Optional[str] = None, *, editors: Sequence[str] = (),
+                      description: Optional[str] = None, warning_only: bool = False,
+                      unprotected: Sequence[str] = (), spreadsheet_id: Optional[str] = None) -> int:
+        """Protect cells of a sheet like its owner does in the UI (Data > Protect sheets and
+        ranges); returns the protectedRangeId.  a1: "A1:L1", "1:1", "A:A"... or None for the
+        whole sheet; editors: emails allowed to edit it (the owner always may); unprotected:
+        A1 exceptions inside a whole-sheet protection; warning_only: only warns, blocks nobody."""
+        with self.lock:
+            sheet = self._sheet_for_edit(title, spreadsheet_id)
+            ss = sheet.spreadsheet
+            if isinstance(editors, str):
+                editors = (editors,)
+            p = ProtectedRange(ss.new_protected_id(), _grid_range(a1), description=description,
+                               warning_only=warning_only, users=editors,
+                               unprotected=[_grid_range(u) for u in unprotected])
+            sheet.protected.append(p)
+            return p.id
+
+    def unprotect_range(self, protected_range_id: int, *, spreadsheet_id: Optional[str] = None) -> None:
+        with self.lock:
+            sheet, p = self._ss_for_edit(spreadsheet_id).find_protected(int(protected_range_id))
+            if p is None:
+                raise KeyError("no protected range %r" % protected_range_id)
+            sheet.protected.remove(p)
+
+    def protected_ranges(self, title: Optional[str] = None, *,
+                         spreadsheet_id: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Protected ranges as spreadsheets.get shows them to the owner (of one sheet or all)."""
+        with self.lock:
+            ss = self._ss_for_edit(spreadsheet_id)
+            sheets = [self._sheet_for_edit(title, spreadsheet_id)] if title is not None else ss.sheets
+            return [p.to_api(s.sheet_id, True) for s in sheets for p in s.protected]
+
+
+def _grid_range(a1: Optional[str]) -> Dict[str, Any]:
+    """A1 cells ("A1:B2", "1:1", "A:A") -> GridRange keys without sheetId (None = whole sheet)."""
+    if a1 is None:
+        return {}
+    box = A1.parse_cells(a1)
+    out: Dict[str, Any] = {}
+    if box.r1 is not None or box.r0:
+        out["startRowIndex"] = box.r0
+        if box.r1 is not None:
+            out["endRowIndex"] = box.r1
+    if box.c1 is not None or box.c0:
+        out["startColumnIndex"] = box.c0
+        if box.c1 is not None:
+            out["endColumnIndex"] = box.c1
+    return out

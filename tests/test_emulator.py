@@ -400,9 +400,10 @@ def test_raw_keeps_text_user_entered_parses(emu, sh):
     assert ws.get("A1:I1", value_render_option="FORMULA") == [tricky]
     assert ws.get("A2:I2", value_render_option="FORMULA") == [
         ["=IMPORTXML(\"http://x\",\"//a\")", 1, "@x", "=1+1", 12, -3, True, "quoted", 7]]
+    # formulas are evaluated (simple arithmetic and SUM); other functions are "#NAME?"
     assert ws.get("A2:I2", value_render_option="UNFORMATTED_VALUE") == [
-        ["#NAME?", 1, "@x", "#NAME?", 12, -3, True, "quoted", 7]]
-    assert ws.get("A2:I2") == [["#NAME?", "1", "@x", "#NAME?", "12", "-3", "TRUE", "quoted", "7"]]
+        ["#NAME?", 1, "@x", 2, 12, -3, True, "quoted", 7]]
+    assert ws.get("A2:I2") == [["#NAME?", "1", "@x", "2", "12", "-3", "TRUE", "quoted", "7"]]
 
     ws.update([[12, 12.5, "12.50", "0012", "1e3", "12,0", "2024-01-15", "2024-01-15 10:30", True]], "A3",
               raw=False)
@@ -728,8 +729,9 @@ def test_hand_edits(emu, sh):
     emu.set_cell("Sheet1", "D1", 4.5)
     emu.set_cell("Sheet1", "D2", "=SUM(C2:C3)")
     emu.set_cell("Sheet1", "D3", "007", raw=True)
+    # SUM adds the numbers of its range and skips text ("12,0" is text in en_US), like Google
     assert emu.get_values("Sheet1", render="UNFORMATTED_VALUE") == [
-        ["id", "name", "qty", 4.5], ["1", "b", 12, "#NAME?"], ["2", "a", "12,0", "007"], ["3", "c", "10"]]
+        ["id", "name", "qty", 4.5], ["1", "b", 12, 12], ["2", "a", "12,0", "007"], ["3", "c", "10"]]
     assert emu.get_cell("Sheet1", "D2", render="FORMULA") == "=SUM(C2:C3)"
     emu.set_cell("Sheet1", "D1", None)
     emu.set_cell("Sheet1", "D2", "")
