@@ -64,7 +64,7 @@ def test_supervisor_reads_last_week_and_downloads_the_xlsx(server, open_page, la
     download.save_as(path)
 
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Raport", "Date"]
+    assert wb.sheetnames == ["Raport", "Date", "Jurnal"]
     ws = wb["Raport"]
     assert ws["A1"].value == "Primăria Sectorului 3"
     assert ws["A2"].value == last_week.title
