@@ -60,6 +60,7 @@ from gspread.exceptions import APIError
 from gspread.worksheet import Worksheet
 
 from domain.clock import iso_at
+from settings import default
 
 from domain.rows import Row, Tally, tally_rows
 
@@ -112,6 +113,8 @@ _STATUS_LABELS = {400: "cerere refuzată", 401: "autentificare refuzată", 403: 
 # the same worksheets is served from that read: a page reloaded in a loop must
 # not spend the spreadsheet's quota (60 reads a minute for the whole city hall).
 FRESH_MIN_AGE = 5.0
+#: sets of offices whose last read is kept (the report, each office, the data pages...)
+CACHE_ENTRIES = 32
 
 
 def _call(fn: Callable):
@@ -192,9 +195,12 @@ class GoogleStore:
     is_async = True
 
     def __init__(self, spreadsheet_id: str, session: requests.Session, catalog, outbox_path: str | Path, *,
-                 cache_ttl: float = 30, sync_interval: float = 5, timeout=DEFAULT_TIMEOUT,
-                 backoff_max: float = 32, backoff_unit: float = 1.0, max_attempts: int = 10,
-                 read_budget: float = 4, first_read_budget: float = 8,
+                 cache_ttl: float = default("SHEETS_CACHE_TTL"),
+                 sync_interval: float = default("SHEETS_SYNC_INTERVAL"), timeout=DEFAULT_TIMEOUT,
+                 backoff_max: float = default("SHEETS_BACKOFF_MAX"), backoff_unit: float = 1.0,
+                 max_attempts: int = default("SHEETS_MAX_ATTEMPTS"),
+                 read_budget: float = default("SHEETS_READ_BUDGET"),
+                 first_read_budget: float = default("SHEETS_FIRST_READ_BUDGET"),
                  lease_seconds: float = 300, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep, rand: Callable[[], float] = random.random,
                  emulator: str | None = None):
@@ -524,7 +530,7 @@ class GoogleStore:
         with self._lock:
             self._cache[key] = [snap, True]
             self._cache.move_to_end(key)
-            while len(self._cache) > 32:
+            while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
         return snap
 
@@ -946,9 +952,9 @@ def parse_timeout(value) -> tuple[float, float]:
     return connect, read
 
 
-def _number(config, key: str, minimum: float = 0, default: float | None = None) -> float:
+def _number(config, key: str, minimum: float = 0) -> float:
     try:
-        value = float(config.get(key, default))
+        value = float(config.get(key, default(key)))
     except (TypeError, ValueError):
         raise _config_error(f"{key}={config.get(key)!r}: expected a number.") from None
     if value < minimum:
@@ -1009,9 +1015,9 @@ def open_google_store(config, instance_path: Path, catalog, clock=None) -> Googl
     return GoogleStore(
         spreadsheet_id, session, catalog, Path(instance_path) / "outbox.sqlite3",
         cache_ttl=_number(config, "SHEETS_CACHE_TTL"), sync_interval=_number(config, "SHEETS_SYNC_INTERVAL"),
-        timeout=timeout, backoff_max=_number(config, "SHEETS_BACKOFF_MAX", 1, 32),
-        max_attempts=int(_number(config, "SHEETS_MAX_ATTEMPTS", 1, 10)),
-        read_budget=_number(config, "SHEETS_READ_BUDGET", 0, 4),
-        first_read_budget=_number(config, "SHEETS_FIRST_READ_BUDGET", 0, 8), emulator=emulator or None,
+        timeout=timeout, backoff_max=_number(config, "SHEETS_BACKOFF_MAX", 1),
+        max_attempts=int(_number(config, "SHEETS_MAX_ATTEMPTS", 1)),
+        read_budget=_number(config, "SHEETS_READ_BUDGET"),
+        first_read_budget=_number(config, "SHEETS_FIRST_READ_BUDGET"), emulator=emulator or None,
         **({"clock": clock} if clock is not None else {}),
     )
