@@ -8,7 +8,7 @@
 
       gspread.Client(auth=None, session=EmulatorSession("127.0.0.1:8089"))
 
-This module deliberately does not import gspread.
+This module deliberately has no gspread in it (client.py alone has).
 """
 
 from __future__ import annotations

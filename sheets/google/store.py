@@ -1,10 +1,7 @@
 """The Google Sheets backend: one worksheet per office, a durable outbox, one sender.
 
-The only module that imports gspread. gspread runs over a ``requests``
-session: a google-auth ``AuthorizedSession`` with explicit timeouts for
-Google, or ``sheets.google.http.EmulatorSession`` when ``SHEETS_EMULATOR_HOST`` is set
-(tests and offline trials). gspread's ``BackOffHTTPClient`` is not used (it
-retries forever and would re-POST appends): retries are ours.
+Requests go through ``sheets.google.client`` (the only module that imports
+gspread).
 
 Reads: one ``values:batchGet`` for all the offices asked for (FORMATTED_VALUE,
 what people see; compact JSON, ``prettyPrint=false``), parsed by
@@ -54,10 +51,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-import gspread
 import requests
-from gspread.exceptions import APIError
-from gspread.worksheet import Worksheet
 
 from domain.clock import iso_at
 from settings import default
@@ -65,6 +59,7 @@ from settings import default
 from domain.rows import Row, Tally, tally_rows
 
 from ..base import ReadResult, RowNotFound, StoreError
+from .client import Failure, SheetsClient
 from .http import DEFAULT_TIMEOUT, DefaultTimeoutMixin, EmulatorSession
 from .layout import (
     HEADER,
@@ -88,26 +83,8 @@ log = logging.getLogger("sheets.google")
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 EMULATOR_ENV = "SHEETS_EMULATOR_HOST"
 NEW_SHEET_ROWS = 2  # the header (frozen) and one empty row; appends insert rows
-METADATA_FIELDS = "properties(title,locale),sheets(properties(sheetId,title,index,gridProperties))"
 UNREACHABLE = "Foaia de calcul Google nu răspunde acum."
-#: on every read: compact JSON (Google pretty-prints by default)
-COMPACT = {"prettyPrint": "false"}
-VALUE_PARAMS = {"valueRenderOption": "FORMATTED_VALUE", **COMPACT}
 
-
-class _Failure(Exception):
-    """A request to Google failed. ``ambiguous``: a write may have been applied."""
-
-    def __init__(self, message: str, *, status: int | None = None, ambiguous: bool = False):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.ambiguous = ambiguous
-
-
-_STATUS_LABELS = {400: "cerere refuzată", 401: "autentificare refuzată", 403: "acces refuzat", 404: "nu există",
-                  429: "prea multe cereri", 500: "eroare internă la Google", 502: "serviciu indisponibil",
-                  503: "serviciu indisponibil", 504: "Google nu a răspuns la timp"}
 
 # A "fresh" read (?refresh=1) within this many seconds of the newest read of
 # the same worksheets is served from that read: a page reloaded in a loop must
@@ -115,39 +92,6 @@ _STATUS_LABELS = {400: "cerere refuzată", 401: "autentificare refuzată", 403: 
 FRESH_MIN_AGE = 5.0
 #: sets of offices whose last read is kept (the report, each office, the data pages...)
 CACHE_ENTRIES = 32
-
-
-def _call(fn: Callable):
-    """Run one gspread call; turn every failure into ``_Failure``."""
-    try:
-        return fn()
-    except APIError as exc:
-        status = exc.response.status_code
-        message = (exc.error or {}).get("message") if isinstance(getattr(exc, "error", None), dict) else str(exc)
-        label = _STATUS_LABELS.get(status) or ("eroare la Google" if status >= 500 else "eroare")
-        detail = f" — detaliu: {message}" if message else ""  # Google's own text is English
-        raise _Failure(f"Google a răspuns {status} ({label}){detail}", status=status,
-                       ambiguous=status >= 500) from exc
-    except requests.exceptions.ConnectTimeout as exc:
-        raise _Failure("Conexiunea cu Google nu s-a putut stabili la timp.") from exc
-    except requests.exceptions.Timeout as exc:
-        raise _Failure("Google nu a răspuns în timpul de așteptare.", ambiguous=True) from exc
-    except requests.exceptions.ConnectionError as exc:
-        refused = _never_connected(exc)
-        text = "Conexiunea cu Google nu s-a putut stabili." if refused else "Conexiunea cu Google s-a întrerupt."
-        raise _Failure(text, ambiguous=not refused) from exc
-    except requests.exceptions.RequestException as exc:
-        raise _Failure(f"Cererea către Google a eșuat: {exc}", ambiguous=True) from exc
-
-
-def _never_connected(exc: Exception) -> bool:
-    """True when the connection was refused (the request was never sent)."""
-    from urllib3.exceptions import MaxRetryError, NewConnectionError
-
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, NewConnectionError)
 
 
 @dataclass
@@ -218,9 +162,8 @@ class GoogleStore:
         self.clock, self.sleep, self.rand = clock, sleep, rand
         self.emulator = emulator
         self.session = session
-        self.client = gspread.Client(auth=None, session=session)
-        self.client.set_timeout(timeout)
-        self.http = self.client.http_client
+        self.client = SheetsClient(spreadsheet_id, session, timeout)
+        self.http = self.client.http
         self.outbox = Outbox(outbox_path, clock)
         self._lock = threading.RLock()  # metadata, caches
         self._flush_lock = threading.Lock()  # one flush at a time in this process
@@ -264,8 +207,7 @@ class GoogleStore:
             meta = self._meta
         if meta is not None and not refresh:
             return meta
-        data = _call(lambda: self.http.fetch_sheet_metadata(
-            self.spreadsheet_id, params={"includeGridData": "false", "fields": METADATA_FIELDS, **COMPACT}))
+        data = self.client.metadata()
         sheets = {}
         for s in data.get("sheets", []):
             p = s.get("properties", {})
@@ -332,7 +274,7 @@ class GoogleStore:
             created.append((office, info))
         if not requests_:
             return []
-        _call(lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
+        self.client.batch_update(requests_)
         with self._lock:
             if self._meta is not None:
                 for office, info in created:
@@ -379,7 +321,7 @@ class GoogleStore:
             requests_.append({"updateSheetProperties": {
                 "properties": {"sheetId": info.sheet_id, "gridProperties": {"frozenRowCount": 1}},
                 "fields": "gridProperties.frozenRowCount"}})
-        _call(lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
+        self.client.batch_update(requests_)
         info.cols = max(info.cols, start + len(names))
         info.frozen = max(info.frozen, 1)
         positions = dict(header.positions)
@@ -390,8 +332,7 @@ class GoogleStore:
         return header
 
     def _values_get(self, office: str, info: _SheetInfo, cells: str = "") -> dict:
-        return _call(lambda: self.http.values_get(
-            self.spreadsheet_id, quote_title(info.title) + cells, params=dict(VALUE_PARAMS)))
+        return self.client.values_get(quote_title(info.title) + cells)
 
     def _parse(self, office: str, info: _SheetInfo, values, meta: _Meta, window: bool = False) -> ParsedSheet:
         parsed = parse_sheet(values, office=office, title=info.title, sheet_id=info.sheet_id,
@@ -428,8 +369,8 @@ class GoogleStore:
             windows = [self._window(o, i) for o, i in found]
             fetched_at = self.clock()
             try:
-                ranges = self._batch_get([quote_title(i.title) + w for (_, i), w in zip(found, windows)])
-            except _Failure as exc:
+                ranges = self.client.batch_get([quote_title(i.title) + w for (_, i), w in zip(found, windows)])
+            except Failure as exc:
                 if exc.status == 400 and attempt == 0:
                     # a worksheet was renamed or deleted, or lost columns: look again, read whole
                     with self._lock:
@@ -446,18 +387,10 @@ class GoogleStore:
                     continue
                 parsed[office] = self._parse(office, info, values, meta, window=bool(window))
             if whole:
-                for (office, info), vr in zip(whole, self._batch_get([quote_title(i.title) for _, i in whole])):
+                for (office, info), vr in zip(whole, self.client.batch_get([quote_title(i.title) for _, i in whole])):
                     parsed[office] = self._parse(office, info, vr.get("values", []), meta)
             return _Snapshot(parsed, datetime.fromtimestamp(fetched_at, timezone.utc), fetched_at)
         raise AssertionError("unreachable")
-
-    def _batch_get(self, ranges: list[str]) -> list[dict]:
-        """ONE values:batchGet; its valueRanges, in the order asked."""
-        if not ranges:
-            return []
-        data = _call(lambda: self.http.values_batch_get(
-            self.spreadsheet_id, ranges, params={**VALUE_PARAMS, "majorDimension": "ROWS"}))
-        return data.get("valueRanges", [])
 
     def _cached(self, offices: Sequence[str], *, valid_only: bool) -> _Snapshot | None:
         wanted = set(offices)
@@ -490,9 +423,9 @@ class GoogleStore:
         if flight.done.is_set():
             if flight.error is None:
                 return flight.snap
-            if not isinstance(flight.error, _Failure):
+            if not isinstance(flight.error, Failure):
                 raise flight.error  # a bug: as if the read had run in this thread
-            failure: _Failure | None = flight.error
+            failure: Failure | None = flight.error
             message = failure.message
         else:
             failure, message = None, f"Google nu a răspuns în {budget:g} s."
@@ -726,11 +659,11 @@ class GoogleStore:
                 requests_ = self._write_requests(info, header, model, parsed)
                 if requests_:
                     stage = "write"
-                    _call(lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
+                    self.client.batch_update(requests_)
         except Exception as exc:
-            if not isinstance(exc, _Failure):  # a bug must not stop the other offices' deliveries
+            if not isinstance(exc, Failure):  # a bug must not stop the other offices' deliveries
                 log.exception("Unexpected error delivering to %s", office)
-                exc = _Failure("Eroare neașteptată în aplicație la trimiterea către Google"
+                exc = Failure("Eroare neașteptată în aplicație la trimiterea către Google"
                                f" — detaliu: {exc.__class__.__name__}: {exc}", ambiguous=True)
             ambiguous = stage == "write" and exc.ambiguous
             delay = backoff_delay(attempts, self.backoff_max, self.backoff_unit, self.rand)
@@ -750,17 +683,13 @@ class GoogleStore:
         return len(ops) - len(dropped)
 
     def _append(self, office: str, info: _SheetInfo, values: list) -> None:
-        props = {"sheetId": info.sheet_id, "title": info.title,
-                 "gridProperties": {"rowCount": info.rows, "columnCount": info.cols}}
-        ws = Worksheet(None, props, self.spreadsheet_id, self.http)
-        _call(lambda: ws.append_rows(values, value_input_option="RAW", insert_data_option="INSERT_ROWS",
-                                     table_range="A1"))
+        self.client.append(info.sheet_id, info.title, info.rows, info.cols, values)
         info.rows += len(values)
 
     def _read_for_write(self, office: str, info: _SheetInfo) -> ParsedSheet:
         try:
             data = self._values_get(office, info)
-        except _Failure as exc:
+        except Failure as exc:
             if exc.status != 400:
                 raise
             self._forget_metadata()  # renamed meanwhile: find it again
@@ -885,7 +814,7 @@ class GoogleStore:
         for info in self._create([slug for slug, _ in missing]):
             lines.append(f"created worksheet '{info.title}' (sheetId {info.sheet_id}) with its header")
         if existing:
-            ranges = self._batch_get([quote_title(i.title) + "!1:1" for _, i in existing])
+            ranges = self.client.batch_get([quote_title(i.title) + "!1:1" for _, i in existing])
             for (slug, info), vr in zip(existing, ranges):
                 header = HeaderMap.from_row((vr.get("values") or [[]])[0])
                 if header.missing():
