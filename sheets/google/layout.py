@@ -246,7 +246,8 @@ class _SheetReader:
         row = Row(
             office=self.parsed.office, day=day, activity=activity, clerk=clerk, part=part,
             note=self.cell(cells, "note") or "", entered_at=strip_cell(self.cell(cells, "entered_at")),
-            changed_by=strip_cell(self.cell(cells, "changed_by")), changed_at=strip_cell(self.cell(cells, "changed_at")),
+            changed_by=strip_cell(self.cell(cells, "changed_by")),
+            changed_at=strip_cell(self.cell(cells, "changed_at")),
             row_id=row_id, **counts,
         )
         self.parsed.rows.append(SheetRow(index, row_id, row, has_problem=bad))
