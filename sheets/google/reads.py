@@ -35,7 +35,8 @@ from ..base import ReadResult, StoreError
 from .client import Failure, SheetsClient
 from .directory import Directory, Meta, SheetInfo
 from .layout import HeaderMap, ParsedSheet, quote_title
-from .outbox import OPEN, Model, Op
+from .model import Model
+from .outbox import OPEN, Op
 from .tuning import Tuning
 
 log = logging.getLogger("sheets.google")

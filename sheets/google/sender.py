@@ -32,7 +32,8 @@ from domain.rows import Row
 from .client import Failure, SheetsClient
 from .directory import Directory, SheetInfo
 from .layout import HeaderMap, ParsedSheet, cell_values, column_runs, extended_value, quote_title, row_values
-from .outbox import Model, Op, Outbox, backoff_delay, lease_holder_id
+from .model import Model
+from .outbox import Op, Outbox, backoff_delay, lease_holder_id
 from .reads import Reads, Snapshot
 from .tuning import Tuning
 
