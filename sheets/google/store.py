@@ -55,20 +55,9 @@ class GoogleStore:
     is_async = True
 
     # settings (``Tuning``): changing one here changes it for every part
-    cache_ttl = Tuned()
-    sync_interval = Tuned()
-    timeout = Tuned()
-    backoff_max = Tuned()
-    backoff_unit = Tuned()
-    max_attempts = Tuned()
-    read_budget = Tuned()
-    first_read_budget = Tuned()
-    lease_seconds = Tuned()
-    clock = Tuned()
-    sleep = Tuned()
-    rand = Tuned()
-    in_flight_seconds = Tuned()  # read-only
-    header_max_age = Tuned()  # read-only
+    (cache_ttl, sync_interval, timeout, backoff_max, backoff_unit, max_attempts, read_budget, first_read_budget,
+     lease_seconds, clock, sleep, rand) = (Tuned() for _ in range(12))
+    in_flight_seconds, header_max_age = Tuned(), Tuned()  # read-only properties of Tuning
 
     def __init__(self, spreadsheet_id: str, session: requests.Session, catalog, outbox_path: str | Path, *,
                  cache_ttl: float = default("SHEETS_CACHE_TTL"),
