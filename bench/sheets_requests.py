@@ -14,9 +14,8 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-import gspread
-
 from sheets_emulator import EmulatorServer
+from sheets.google.client import raw_client
 from sheets.google.http import EmulatorSession
 from sheets.google.layout import HEADER
 
@@ -125,7 +124,7 @@ def measure_naive(catalog_dir: str | None) -> dict:
             for col, name in enumerate(HEADER):
                 emu.set_cell(title, "ABCDEFGHIJKL"[col] + "1", name, raw=True)
         session = EmulatorSession(server.host)
-        gc = gspread.Client(auth=None, session=session)
+        gc = raw_client(session)
         office = catalog.offices[0]
         acts = [a for a in office.activities if a.kind == "counts"][:3]
         rows = [[f"id{i}", DAY.isoformat(), a.id, a.label, "", "functionar", 3, "", "", "", "", ""]

@@ -30,14 +30,14 @@ def _when(epoch) -> str:
 def init_command():
     """Create each office's worksheet (bold, frozen header) if missing; complete headers."""
     from sheets import StoreError
-    from sheets.google.store import _Failure
+    from sheets.google.client import Failure
 
     store = _google_store()
     if store is None:
         return
     try:
         lines = store.init()
-    except (_Failure, StoreError) as exc:
+    except (Failure, StoreError) as exc:
         click.echo(f"Google Sheets unreachable: {exc}", err=True)
         sys.exit(1)
     for line in lines:

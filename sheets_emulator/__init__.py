@@ -3,12 +3,12 @@
 Quick start (tests)::
 
     from sheets_emulator import EmulatorServer
+    from sheets.google.client import raw_client
     from sheets.google.http import EmulatorSession
-    import gspread
 
     with EmulatorServer() as server:
         ssid = server.emulator.create_spreadsheet(title="Demo")
-        gc = gspread.Client(auth=None, session=EmulatorSession(server.host))
+        gc = raw_client(EmulatorSession(server.host))
         ws = gc.open_by_key(ssid).sheet1
 
 Stand-alone (a browser test, a dev server)::

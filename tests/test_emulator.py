@@ -1,4 +1,5 @@
-"""Tests for the Sheets v4 emulator, driven by the real gspread 6.x client.
+"""Tests for the Sheets v4 emulator, driven by the real gspread 6.x client
+(from sheets.google.client, the one module that imports gspread).
 
 gspread is never patched or mocked: it talks HTTP to an in-process
 EmulatorServer through sheets.google.http.EmulatorSession.
@@ -12,16 +13,15 @@ import sys
 import time
 from urllib.parse import quote
 
-import gspread
 import pytest
 
 from tests.clock import FakeClock
 import requests
-from gspread.exceptions import APIError, SpreadsheetNotFound, WorksheetNotFound
 
 from sheets_emulator import EmulatorServer, SheetsEmulator
 from sheets_emulator import a1 as A1
 from sheets_emulator.model import parse_fields
+from sheets.google.client import APIError, SpreadsheetNotFound, WorksheetNotFound, raw_client
 from sheets.google.http import DefaultTimeoutMixin, EmulatorSession
 
 SSID = "1TestSpreadsheetId_abcdefghijklmnopqrstuvwx"
@@ -53,7 +53,7 @@ def session(server):
 
 @pytest.fixture
 def gc(session):
-    return gspread.Client(auth=None, session=session)
+    return raw_client(session)
 
 
 @pytest.fixture
@@ -664,7 +664,7 @@ def test_slow_fault(emu, server, sh):
     assert sh.sheet1.get_all_values() == [[]]
     assert time.monotonic() - t0 >= 0.3
     # with a short read timeout the client gives up, but the write still lands
-    impatient = gspread.Client(auth=None, session=EmulatorSession(server.host, timeout=(2, 0.1)))
+    impatient = raw_client(EmulatorSession(server.host, timeout=(2, 0.1)))
     ws = impatient.open_by_key(SSID).sheet1
     emu.inject(("slow", 0.3), endpoint="values.append")
     with pytest.raises(requests.exceptions.ReadTimeout):
@@ -820,7 +820,7 @@ def test_stop_closes_keep_alive_connections(emu):
     emu.create_spreadsheet(SSID)
     srv = EmulatorServer(emu).start()
     session = EmulatorSession(srv.host)
-    gspread.Client(auth=None, session=session).open_by_key(SSID)  # leaves a pooled connection
+    raw_client(session).open_by_key(SSID)  # leaves a pooled connection
     t0 = time.monotonic()
     srv.stop()
     assert time.monotonic() - t0 < 2
@@ -892,7 +892,7 @@ def test_emulator_session_from_env(monkeypatch):
 def test_autocreate(clock):
     emu = SheetsEmulator(autocreate=True, clock=clock)
     with EmulatorServer(emu) as srv:
-        gc = gspread.Client(auth=None, session=EmulatorSession(srv.host))
+        gc = raw_client(EmulatorSession(srv.host))
         sh = gc.open_by_key("brand-new")
         assert [w.title for w in sh.worksheets()] == ["Sheet1"]
         assert sh.sheet1.id == 0
@@ -909,7 +909,7 @@ def test_cli_serves_and_prints_host():
         line = proc.stdout.readline().strip()
         assert line.startswith("SHEETS_EMULATOR_HOST=127.0.0.1:")
         host = line.split("=", 1)[1]
-        gc = gspread.Client(auth=None, session=EmulatorSession(host))
+        gc = raw_client(EmulatorSession(host))
         assert [w.title for w in gc.open_by_key(SSID).worksheets()] == ["Date"]
         with pytest.raises(SpreadsheetNotFound):
             gc.open_by_key("unknown")

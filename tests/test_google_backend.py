@@ -22,7 +22,8 @@ from domain.rows import Row
 from sheets import ConfigError, RowNotFound
 from sheets_emulator import EmulatorServer
 from sheets.google import FRESH_MIN_AGE
-from sheets.google.layout import HEADER, parse_count, parse_day
+from sheets.google.cells import parse_count, parse_day
+from sheets.google.layout import HEADER
 from tests.conftest import make_app
 from tests.stores import google_store
 

@@ -8,7 +8,7 @@
 
       gspread.Client(auth=None, session=EmulatorSession("127.0.0.1:8089"))
 
-This module deliberately does not import gspread.
+This module deliberately has no gspread in it (client.py alone has).
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from typing import Any, Optional, Tuple, Union
 
 import requests
 
+from settings import default
+
 Timeout = Union[float, Tuple[float, float]]
 
 SHEETS_API_ORIGIN = "https://sheets.googleapis.com"
-DEFAULT_TIMEOUT: Tuple[float, float] = (5, 20)
+DEFAULT_TIMEOUT: Tuple[float, float] = tuple(default("SHEETS_TIMEOUT"))  # type: ignore[assignment]
 ENV_VAR = "SHEETS_EMULATOR_HOST"
 
 # Other Google endpoints gspread may call (Drive: open by title, listing,

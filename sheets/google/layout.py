@@ -1,4 +1,4 @@
-"""The worksheet layout of the Google backend and how its cells are read.
+"""The worksheet layout of the Google backend: its columns, how a worksheet is read, how rows are written.
 
 No gspread here: pure functions over the values a ``values.get`` /
 ``values:batchGet`` returns (FORMATTED_VALUE, i.e. what people see), so the
@@ -9,18 +9,10 @@ Layout: one worksheet per office, row 1 is a header, one row per
 (case-, diacritics- and punctuation-insensitive), never by position, so a
 supervisor may reorder columns or add their own; extra columns are ignored.
 
-Reading is robust to what people type (see ``parse_count``/``parse_day``):
-a cell that cannot be read is left out and reported as a ``Problem`` with
-its A1 address and a link; a row whose date or activity cannot be read is
-skipped (and reported). Nothing a person types makes a read fail.
-
-Date rule (documented in the README): ISO ``2026-11-24`` (optionally with a
-time), ``24.11.2026``, ``24-11-2026`` and ``24/11/2026`` are day-first (the
-Romanian order); slash dates are month-first (``11/24/2026``) only when the
-spreadsheet's locale is ``en_US``; when the preferred order gives an
-impossible date and the other one is valid, the other one is used. A plain
-number between 36526 and 73050 is a Google serial date (days since
-1899-12-30, i.e. 2000-01-01..2099-12-31). Years outside 2000..2099 are refused.
+Reading is robust to what people type (``sheets.google.cells``): a cell
+that cannot be read is left out and reported as a ``Problem`` with its A1
+address and a link; a row whose date or activity cannot be read is skipped
+(and reported). Nothing a person types makes a read fail.
 """
 from __future__ import annotations
 
@@ -28,10 +20,17 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Iterable, Sequence
 
 from domain.rows import Problem, Row
+
+from .cells import MSG_UNREADABLE, strip_cell, parse_count, parse_day
+
+MSG_NO_DATE = "Rândul nu are dată; nu este luat în calcul."
+MSG_NO_ACTIVITY = "Rândul nu are codul activității; nu este luat în calcul."
+MSG_NO_HEADER = "Antetul foii nu are coloana „{column}”; rândurile foii nu pot fi citite."
+MSG_HEADER_MISSING = "Rândul 1 (antetul) este gol; rândurile foii nu pot fi citite."
 
 # -- columns ------------------------------------------------------------------
 
@@ -54,7 +53,6 @@ HEADER: tuple[str, ...] = tuple(h for _, h in COLUMNS)
 KEYS: tuple[str, ...] = tuple(k for k, _ in COLUMNS)
 COUNT_KEYS = ("lucrari", "documente")
 TEXT_KEYS = ("part", "clerk", "note", "entered_at", "changed_by", "changed_at")
-MAX_COUNT = 10_000_000
 
 
 def normalise(text: object) -> str:
@@ -128,111 +126,6 @@ class HeaderMap:
         return [k for k in KEYS if k not in self.positions]
 
 
-# -- reading cell values ------------------------------------------------------
-
-_SPACES = "\u00a0\u202f\u2009 "
-_INT_RE = re.compile(r"\d+")
-_DECIMAL_RE = re.compile(r"(\d+)[.,](\d+)")
-_GROUPED_RE = re.compile(r"(\d{1,3}(?:([.,' \u00a0\u202f\u2009])\d{3})(?:\2\d{3})*)(?:([.,])(\d+))?")
-_ISO_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
-_DMY_RE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})\.?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
-_SERIAL_RE = re.compile(r"\d{5}(?:[.,]\d+)?")
-_EPOCH = date(1899, 12, 30)
-SERIAL_MIN, SERIAL_MAX = 36526, 73050  # 2000-01-01 .. 2099-12-31
-
-MSG_NOT_NUMBER = "Valoarea nu este un număr întreg; celula nu este luată în calcul."
-MSG_NEGATIVE = "Numărul este negativ; se așteaptă un număr întreg de la 0 în sus."
-MSG_FRACTION = "Numărul are zecimale; se așteaptă un număr întreg."
-MSG_DATE_IN_COUNT = "Celula conține o dată calendaristică, nu un număr."
-MSG_TOO_BIG = "Numărul este prea mare pentru o săptămână de lucru."
-MSG_UNREADABLE = "Valoarea nu poate fi citită; celula nu este luată în calcul."
-MSG_FORMULA_ERROR = "Formula din celulă dă o eroare; celula nu este luată în calcul."
-MSG_BAD_DATE = ("Data nu poate fi citită (scrieți-o ca 2026-11-24 sau 24.11.2026); "
-                "rândul nu este luat în calcul.")
-MSG_NO_DATE = "Rândul nu are dată; nu este luat în calcul."
-MSG_NO_ACTIVITY = "Rândul nu are codul activității; nu este luat în calcul."
-MSG_NO_HEADER = "Antetul foii nu are coloana „{column}”; rândurile foii nu pot fi citite."
-MSG_HEADER_MISSING = "Rândul 1 (antetul) este gol; rândurile foii nu pot fi citite."
-
-
-def _clean(text: object) -> str:
-    if text is None:
-        return ""
-    return str(text).strip(_SPACES + "\t\r\n")
-
-
-def parse_count(text: object) -> tuple[int | None, str | None]:
-    """A count cell -> (number or None when blank, Romanian error or None).
-
-    "12 ", "12,0", "12.0", "1.510", "1,510", "1 510" -> ints; "" -> None;
-    text, negative, fractional, a date, a formula error -> an error.
-    """
-    s = _clean(text)
-    if not s:
-        return None, None
-    if s.startswith("#"):
-        return None, MSG_FORMULA_ERROR
-    if _ISO_RE.fullmatch(s) or _DMY_RE.fullmatch(s) or re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", s):
-        return None, MSG_DATE_IN_COUNT
-    if len(s) > 40:  # far above MAX_COUNT in any spelling; int() refuses > 4300 digits
-        return None, (MSG_TOO_BIG if re.fullmatch(r"[+\-−]?[\d.,' \u00a0\u202f\u2009]+", s) else MSG_NOT_NUMBER)
-    negative = s[0] in "-−"
-    if s[0] in "+-−":
-        s = s[1:].strip(_SPACES)
-    number: int | None = None
-    fraction = ""
-    if _INT_RE.fullmatch(s):
-        number = int(s)
-    else:
-        grouped = _GROUPED_RE.fullmatch(s)
-        if grouped and grouped.group(3) != grouped.group(2):
-            number = int(re.sub(r"\D", "", grouped.group(1)))
-            fraction = grouped.group(4) or ""
-        else:
-            decimal = _DECIMAL_RE.fullmatch(s)
-            if decimal is None:
-                return None, MSG_NOT_NUMBER
-            number, fraction = int(decimal.group(1)), decimal.group(2)
-    if fraction.strip("0"):
-        return None, MSG_FRACTION
-    if negative and number:
-        return None, MSG_NEGATIVE
-    if number > MAX_COUNT:
-        return None, MSG_TOO_BIG
-    return number, None
-
-
-def _make_date(y: int, m: int, d: int) -> date | None:
-    if not 2000 <= y <= 2099:
-        return None
-    try:
-        return date(y, m, d)
-    except ValueError:
-        return None
-
-
-def parse_day(text: object, month_first: bool = False) -> tuple[date | None, str | None]:
-    """A date cell -> (date or None when blank, Romanian error or None)."""
-    s = _clean(text)
-    if not s:
-        return None, None
-    m = _ISO_RE.fullmatch(s)
-    if m:
-        d = _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        return (d, None) if d else (None, MSG_BAD_DATE)
-    m = _DMY_RE.fullmatch(s)
-    if m:
-        a, sep, b, y = int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))
-        first, second = (b, a) if (month_first and sep == "/") else (a, b)  # (day, month)
-        d = _make_date(y, second, first) or _make_date(y, first, second)
-        return (d, None) if d else (None, MSG_BAD_DATE)
-    if _SERIAL_RE.fullmatch(s):
-        serial = float(s.replace(",", "."))
-        if SERIAL_MIN <= serial <= SERIAL_MAX:
-            return _EPOCH + timedelta(days=int(serial)), None
-    return None, MSG_BAD_DATE
-
-
 # -- parsing a worksheet ------------------------------------------------------
 
 
@@ -281,93 +174,123 @@ def parse_sheet(values: Sequence[Sequence[object]], *, office: str, title: str, 
     """The rows and problems of one worksheet's values (row 1 = header)."""
     values = [list(r) if isinstance(r, (list, tuple)) else [] for r in (values or [])]
     header_cells = values[0] if values else []
-    header = HeaderMap.from_row(header_cells)
-    parsed = ParsedSheet(office, title, sheet_id, header, height=len(values))
+    parsed = ParsedSheet(office, title, sheet_id, HeaderMap.from_row(header_cells), height=len(values))
+    reader = _SheetReader(parsed, spreadsheet_id, month_first)
+    if reader.header_usable(header_cells, values[1:]):
+        for offset, cells in enumerate(values[1:]):
+            reader.read_row(offset + 1, cells)
+    return parsed
 
-    def problem(day, r, c, value, message):
+
+class _SheetReader:
+    """Reads a worksheet's data rows into ``parsed``, one at a time, in sheet order."""
+
+    def __init__(self, parsed: ParsedSheet, spreadsheet_id: str, month_first: bool):
+        self.parsed = parsed
+        self.spreadsheet_id = spreadsheet_id
+        self.month_first = month_first
+        self.pos = parsed.header.positions
+        self.seen: dict[str, int] = {}  # id -> index of its first row
+        self.signatures: dict[int, tuple] = {}
+        self.synthetic_counts: dict[tuple, int] = {}
+
+    def problem(self, day: date | None, r: int, c: int, value: object, message: str) -> None:
+        p = self.parsed
         a1 = cell_a1(r, c)
-        parsed.problems.append((day, Problem(office, title, a1, "" if value is None else str(value), message,
-                                             cell_url(spreadsheet_id, sheet_id, a1))))
+        p.problems.append((day, Problem(p.office, p.title, a1, "" if value is None else str(value), message,
+                                        cell_url(self.spreadsheet_id, p.sheet_id, a1))))
 
-    data = values[1:]
-    if not any(_clean(c) for c in header_cells):
-        if any(_clean(c) for row in data for c in row):
-            problem(None, 0, 0, "", MSG_HEADER_MISSING)
-        parsed.header = None
-        return parsed
-    for key in ("day", "activity"):
-        if key not in header.positions:
-            column = dict(COLUMNS)[key]
-            problem(None, 0, 0, _clean(header_cells[0]) if header_cells else "", MSG_NO_HEADER.format(column=column))
-            return parsed
-
-    pos = header.positions
-
-    def cell(row, key):
-        i = pos.get(key)
+    def cell(self, row: list, key: str) -> str | None:
+        i = self.pos.get(key)
         if i is None or i >= len(row):
             return None
         v = row[i]
         return v if isinstance(v, str) else ("" if v is None else str(v))
 
-    seen: dict[str, int] = {}  # id -> index of its first row
-    signatures: dict[int, tuple] = {}
-    synthetic_counts: dict[tuple, int] = {}
-    for offset, cells in enumerate(data):
-        index = offset + 1
-        ours = [cell(cells, k) for k in KEYS]
-        if not any(_clean(v) for v in ours):
-            continue  # an empty row, or only a supervisor's own columns
+    def header_usable(self, header_cells: list, data: list) -> bool:
+        """False (and the problem reported) when no row can be read: an empty
+        header, or one without the date or the activity code."""
+        if not any(strip_cell(c) for c in header_cells):
+            if any(strip_cell(c) for row in data for c in row):
+                self.problem(None, 0, 0, "", MSG_HEADER_MISSING)
+            self.parsed.header = None
+            return False
+        for key in ("day", "activity"):
+            if key not in self.pos:
+                column = dict(COLUMNS)[key]
+                first = strip_cell(header_cells[0]) if header_cells else ""
+                self.problem(None, 0, 0, first, MSG_NO_HEADER.format(column=column))
+                return False
+        return True
+
+    def read_row(self, index: int, cells: list) -> None:
+        ours = [self.cell(cells, k) for k in KEYS]
+        if not any(strip_cell(v) for v in ours):
+            return  # an empty row, or only a supervisor's own columns
         signature = tuple("" if v is None else v for v in ours)
-        cell_id = _clean(cell(cells, "row_id"))
-        if cell_id and cell_id in seen and signatures.get(seen[cell_id]) == signature:
-            parsed.rows.append(SheetRow(index, cell_id, None, duplicate_of=seen[cell_id]))
-            continue  # an exact copy (e.g. a write that landed twice): read once
-        raw_day = cell(cells, "day")
-        day, error = _safely(parse_day, raw_day, month_first)
-        activity = _clean(cell(cells, "activity"))
-        skip = False
-        if day is None:
-            problem(None, index, pos["day"], raw_day, error or MSG_NO_DATE)
-            skip = True
-        elif not activity:
-            problem(day, index, pos["activity"], "", MSG_NO_ACTIVITY)
-            skip = True
-        if skip:
-            if cell_id and cell_id not in seen:
-                seen[cell_id] = index
-                signatures[index] = signature
-            parsed.rows.append(SheetRow(index, cell_id if cell_id and seen[cell_id] == index else "", None,
-                                        has_problem=True))
-            continue
-        counts = {}
-        bad = False
-        for key in COUNT_KEYS:
-            raw = cell(cells, key)
-            number, error = _safely(parse_count, raw)
-            if error:
-                problem(day, index, pos[key], raw, error)
-                bad = True
-            counts[key] = number
-        part = _clean(cell(cells, "part"))
-        clerk = _clean(cell(cells, "clerk"))
-        if cell_id and cell_id not in seen:
-            row_id = cell_id
-        else:  # typed by hand without an ID, or a changed copy of another row
-            base = (day, activity, part, clerk.lower())
-            n = synthetic_counts.get(base, 0)
-            synthetic_counts[base] = n + 1
-            row_id = synthetic_id(office, day, activity, part, clerk, n)
-        seen.setdefault(row_id, index)
-        signatures[index] = signature
+        cell_id = strip_cell(self.cell(cells, "row_id"))
+        if cell_id and cell_id in self.seen and self.signatures.get(self.seen[cell_id]) == signature:
+            # an exact copy (e.g. a write that landed twice): read once
+            self.parsed.rows.append(SheetRow(index, cell_id, None, duplicate_of=self.seen[cell_id]))
+            return
+        day, activity = self._day_and_activity(index, cells)
+        if day is None or not activity:
+            self._skip(index, cell_id, signature)
+            return
+        counts, bad = self._counts(index, cells, day)
+        part = strip_cell(self.cell(cells, "part"))
+        clerk = strip_cell(self.cell(cells, "clerk"))
+        row_id = self._row_id(cell_id, day, activity, part, clerk)
+        self.seen.setdefault(row_id, index)
+        self.signatures[index] = signature
         row = Row(
-            office=office, day=day, activity=activity, clerk=clerk, part=part,
-            note=cell(cells, "note") or "", entered_at=_clean(cell(cells, "entered_at")),
-            changed_by=_clean(cell(cells, "changed_by")), changed_at=_clean(cell(cells, "changed_at")),
+            office=self.parsed.office, day=day, activity=activity, clerk=clerk, part=part,
+            note=self.cell(cells, "note") or "", entered_at=strip_cell(self.cell(cells, "entered_at")),
+            changed_by=strip_cell(self.cell(cells, "changed_by")),
+            changed_at=strip_cell(self.cell(cells, "changed_at")),
             row_id=row_id, **counts,
         )
-        parsed.rows.append(SheetRow(index, row_id, row, has_problem=bad))
-    return parsed
+        self.parsed.rows.append(SheetRow(index, row_id, row, has_problem=bad))
+
+    def _day_and_activity(self, index: int, cells: list) -> tuple[date | None, str]:
+        """The row's date and activity code; a problem reported when either is missing."""
+        raw_day = self.cell(cells, "day")
+        day, error = _safely(parse_day, raw_day, self.month_first)
+        activity = strip_cell(self.cell(cells, "activity"))
+        if day is None:
+            self.problem(None, index, self.pos["day"], raw_day, error or MSG_NO_DATE)
+        elif not activity:
+            self.problem(day, index, self.pos["activity"], "", MSG_NO_ACTIVITY)
+        return day, activity
+
+    def _skip(self, index: int, cell_id: str, signature: tuple) -> None:
+        """A row that cannot be read: kept (by its ID, if first) so a write finds it."""
+        if cell_id and cell_id not in self.seen:
+            self.seen[cell_id] = index
+            self.signatures[index] = signature
+        row_id = cell_id if cell_id and self.seen[cell_id] == index else ""
+        self.parsed.rows.append(SheetRow(index, row_id, None, has_problem=True))
+
+    def _counts(self, index: int, cells: list, day: date) -> tuple[dict, bool]:
+        """The count cells read (None when blank or unreadable), and whether one was unreadable."""
+        counts, bad = {}, False
+        for key in COUNT_KEYS:
+            raw = self.cell(cells, key)
+            number, error = _safely(parse_count, raw)
+            if error:
+                self.problem(day, index, self.pos[key], raw, error)
+                bad = True
+            counts[key] = number
+        return counts, bad
+
+    def _row_id(self, cell_id: str, day: date, activity: str, part: str, clerk: str) -> str:
+        if cell_id and cell_id not in self.seen:
+            return cell_id
+        # typed by hand without an ID, or a changed copy of another row
+        base = (day, activity, part, clerk.lower())
+        n = self.synthetic_counts.get(base, 0)
+        self.synthetic_counts[base] = n + 1
+        return synthetic_id(self.parsed.office, day, activity, part, clerk, n)
 
 
 # -- writing ------------------------------------------------------------------

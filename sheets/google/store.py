@@ -1,190 +1,53 @@
 """The Google Sheets backend: one worksheet per office, a durable outbox, one sender.
 
-The only module that imports gspread. gspread runs over a ``requests``
-session: a google-auth ``AuthorizedSession`` with explicit timeouts for
-Google, or ``sheets.google.http.EmulatorSession`` when ``SHEETS_EMULATOR_HOST`` is set
-(tests and offline trials). gspread's ``BackOffHTTPClient`` is not used (it
-retries forever and would re-POST appends): retries are ours.
+``GoogleStore`` is the Store Protocol (``sheets.base``) over its parts:
 
-Reads: one ``values:batchGet`` for all the offices asked for (FORMATTED_VALUE,
-what people see; compact JSON, ``prettyPrint=false``), parsed by
-``sheets.google.layout`` (columns by header name, Romanian numbers, problems instead
-of crashes), cached per set of offices for ``SHEETS_CACHE_TTL`` seconds. Once
-a worksheet's header is known, only its columns up to the last one the app
-reads are asked for (``A:L`` when a supervisor added columns after ours); a
-read whose header does not hold them all reads that worksheet whole again.
+* ``client.py``: the requests sent to Google (the only module that imports
+  gspread), every failure a ``Failure``;
+* ``directory.py``: the worksheets (metadata, each office's worksheet, headers,
+  creating worksheets);
+* ``reads.py``: cached reads, single flight, the budgets a page waits, stale
+  reads served when Google is slow or failing;
+* ``sender.py``: delivering the outbox (``outbox.py``) to the spreadsheet;
+* ``layout.py`` / ``cells.py``: the worksheet layout and what people type;
+* ``tuning.py``: the settings, shared by the parts; ``config.py``: building
+  the store from the app's config.
 
-Pages never wait on Google for long. A page's read runs in a background
-thread, one per set of offices at a time (single flight: concurrent pages
-wait on the read in flight instead of sending their own). A page waits for
-it at most ``SHEETS_READ_BUDGET`` seconds (counted from the read's start)
-when an earlier read of those offices exists, and is then shown that read
-with ``stale=True`` (the "date din …" banner) while the read goes on and
-refreshes the cache when it ends; with no earlier read it waits at most
-``SHEETS_FIRST_READ_BUDGET`` seconds, then ``StoreError`` (a 503 page). When
-Google answers with an error the last good read is served likewise. A
-supervisor's correction is delivered at once, in the background: the page
-waits for it at most ``SHEETS_READ_BUDGET`` seconds, then says it is kept in
-the outbox. The sender's requests keep the plain ``SHEETS_TIMEOUT``, whoever
-waits for them. Views always include the
-ops the sheet has not confirmed yet (``sheets.google.outbox``), so a clerk sees
-their figures at once.
-
-Writes: ``save_day`` only commits an op to the outbox (``is_async``); one
-sender per host (a lease in the outbox database) delivers, per office and
-flush, either ONE ``values.append`` (RAW, INSERT_ROWS) when every op is a day
-never attempted before, or a read of the worksheet plus ONE ``batchUpdate``
-(updateCells / deleteDimension / appendCells, literal values only) that
-finds rows by their ID. Failures back off exponentially (Google's
-algorithm) up to ``SHEETS_MAX_ATTEMPTS``; after an ambiguous failure
-(timeout, dropped connection, 5xx) the next attempt reads before writing, so
-a row is never written twice.
+Pages never wait on Google for long. Views always include the ops the sheet
+has not confirmed yet, so a clerk sees their figures at once. ``save_day``
+only commits an op to the outbox (``is_async``); a supervisor's correction is
+delivered at once, in the background: the page waits for it at most
+``SHEETS_READ_BUDGET`` seconds, then says it is kept in the outbox.
 """
 from __future__ import annotations
 
-import logging
-import os
 import random
-import re
-import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-import gspread
 import requests
-from gspread.exceptions import APIError
-from gspread.worksheet import Worksheet
 
 from domain.clock import iso_at
-
 from domain.rows import Row, Tally, tally_rows
 from domain.saving import Entry, FieldChange, SaveConflict, plan_save
+from settings import default
 
-from ..base import ReadResult, RowNotFound, StoreError
-from .http import DEFAULT_TIMEOUT, DefaultTimeoutMixin, EmulatorSession
-from .layout import (
-    HEADER,
-    KEYS,
-    HeaderMap,
-    ParsedSheet,
-    cell_url,
-    cell_values,
-    column_letters,
-    column_runs,
-    extended_value,
-    normalise,
-    parse_sheet,
-    quote_title,
-    row_values,
-)
-from .outbox import OPEN, Model, Op, Outbox, backoff_delay, lease_holder_id
+from ..base import ReadResult, RowNotFound
+from .client import SheetsClient
+from .directory import Directory
+from .http import DEFAULT_TIMEOUT
+from .layout import cell_url
+from .outbox import OPEN, Op, Outbox
+from .reads import FRESH_MIN_AGE, Reads, view
+from .sender import Sender
+from .tuning import Tuned, Tuning
 
-log = logging.getLogger("sheets.google")
+__all__ = ["FRESH_MIN_AGE", "GoogleStore"]
 
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
-EMULATOR_ENV = "SHEETS_EMULATOR_HOST"
-NEW_SHEET_ROWS = 2  # the header (frozen) and one empty row; appends insert rows
-METADATA_FIELDS = "properties(title,locale),sheets(properties(sheetId,title,index,gridProperties))"
-UNREACHABLE = "Foaia de calcul Google nu răspunde acum."
-#: on every read: compact JSON (Google pretty-prints by default)
-COMPACT = {"prettyPrint": "false"}
-VALUE_PARAMS = {"valueRenderOption": "FORMATTED_VALUE", **COMPACT}
-
-
-class _Failure(Exception):
-    """A request to Google failed. ``ambiguous``: a write may have been applied."""
-
-    def __init__(self, message: str, *, status: int | None = None, ambiguous: bool = False):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.ambiguous = ambiguous
-
-
-_STATUS_LABELS = {400: "cerere refuzată", 401: "autentificare refuzată", 403: "acces refuzat", 404: "nu există",
-                  429: "prea multe cereri", 500: "eroare internă la Google", 502: "serviciu indisponibil",
-                  503: "serviciu indisponibil", 504: "Google nu a răspuns la timp"}
-
-# A "fresh" read (?refresh=1) within this many seconds of the newest read of
-# the same worksheets is served from that read: a page reloaded in a loop must
-# not spend the spreadsheet's quota (60 reads a minute for the whole city hall).
-FRESH_MIN_AGE = 5.0
-
-
-def _call(fn: Callable):
-    """Run one gspread call; turn every failure into ``_Failure``."""
-    try:
-        return fn()
-    except APIError as exc:
-        status = exc.response.status_code
-        message = (exc.error or {}).get("message") if isinstance(getattr(exc, "error", None), dict) else str(exc)
-        label = _STATUS_LABELS.get(status) or ("eroare la Google" if status >= 500 else "eroare")
-        detail = f" — detaliu: {message}" if message else ""  # Google's own text is English
-        raise _Failure(f"Google a răspuns {status} ({label}){detail}", status=status,
-                       ambiguous=status >= 500) from exc
-    except requests.exceptions.ConnectTimeout as exc:
-        raise _Failure("Conexiunea cu Google nu s-a putut stabili la timp.") from exc
-    except requests.exceptions.Timeout as exc:
-        raise _Failure("Google nu a răspuns în timpul de așteptare.", ambiguous=True) from exc
-    except requests.exceptions.ConnectionError as exc:
-        refused = _never_connected(exc)
-        text = "Conexiunea cu Google nu s-a putut stabili." if refused else "Conexiunea cu Google s-a întrerupt."
-        raise _Failure(text, ambiguous=not refused) from exc
-    except requests.exceptions.RequestException as exc:
-        raise _Failure(f"Cererea către Google a eșuat: {exc}", ambiguous=True) from exc
-
-
-def _never_connected(exc: Exception) -> bool:
-    """True when the connection was refused (the request was never sent)."""
-    from urllib3.exceptions import MaxRetryError, NewConnectionError
-
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, NewConnectionError)
-
-
-@dataclass
-class _SheetInfo:
-    sheet_id: int
-    title: str
-    rows: int
-    cols: int
-    frozen: int
-
-
-@dataclass
-class _Meta:
-    locale: str
-    sheets: dict  # sheetId -> _SheetInfo
-    fetched_at: float
-
-    def by_title(self, title: str) -> _SheetInfo | None:
-        wanted = normalise(title)
-        return next((s for s in self.sheets.values() if normalise(s.title) == wanted), None)
-
-
-@dataclass
-class _Snapshot:
-    parsed: dict  # office -> ParsedSheet | None (no worksheet)
-    read_at: datetime
-    fetched_at: float  # clock() when the read was sent
-    stale: bool = False
-
-
-class _Flight:
-    """One page read of a set of offices, running in a background thread."""
-
-    def __init__(self, offices: frozenset):
-        self.offices = offices
-        self.started = time.monotonic()  # budgets are wall-clock time, whatever the store's clock
-        self.done = threading.Event()
-        self.snap: _Snapshot | None = None
-        self.error: BaseException | None = None
+LEASE_SECONDS = 300  # a sender's lease, renewed before each office it delivers to
 
 
 class GoogleStore:
@@ -192,382 +55,61 @@ class GoogleStore:
 
     is_async = True
 
+    # settings (``Tuning``): changing one here changes it for every part
+    (cache_ttl, sync_interval, timeout, backoff_max, backoff_unit, max_attempts, read_budget, first_read_budget,
+     lease_seconds, clock, sleep, rand) = (Tuned() for _ in range(12))
+    in_flight_seconds, header_max_age = Tuned(), Tuned()  # read-only properties of Tuning
+
     def __init__(self, spreadsheet_id: str, session: requests.Session, catalog, outbox_path: str | Path, *,
-                 cache_ttl: float = 30, sync_interval: float = 5, timeout=DEFAULT_TIMEOUT,
-                 backoff_max: float = 32, backoff_unit: float = 1.0, max_attempts: int = 10,
-                 read_budget: float = 4, first_read_budget: float = 8,
-                 lease_seconds: float = 300, clock: Callable[[], float] = time.time,
+                 cache_ttl: float = default("SHEETS_CACHE_TTL"),
+                 sync_interval: float = default("SHEETS_SYNC_INTERVAL"), timeout=DEFAULT_TIMEOUT,
+                 backoff_max: float = default("SHEETS_BACKOFF_MAX"), backoff_unit: float = 1.0,
+                 max_attempts: int = default("SHEETS_MAX_ATTEMPTS"),
+                 read_budget: float = default("SHEETS_READ_BUDGET"),
+                 first_read_budget: float = default("SHEETS_FIRST_READ_BUDGET"),
+                 lease_seconds: float = LEASE_SECONDS, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep, rand: Callable[[], float] = random.random,
                  emulator: str | None = None):
         self.spreadsheet_id = spreadsheet_id
         self.catalog = catalog
-        self.cache_ttl = float(cache_ttl)
-        self.sync_interval = float(sync_interval)
-        self.timeout = timeout
-        self.backoff_max = float(backoff_max)
-        self.backoff_unit = float(backoff_unit)
-        self.max_attempts = int(max_attempts)
-        self.read_budget = float(read_budget)
-        self.first_read_budget = float(first_read_budget)
-        self.lease_seconds = float(lease_seconds)
-        self.clock, self.sleep, self.rand = clock, sleep, rand
         self.emulator = emulator
         self.session = session
-        self.client = gspread.Client(auth=None, session=session)
-        self.client.set_timeout(timeout)
-        self.http = self.client.http_client
+        self.tuning = Tuning(
+            cache_ttl=float(cache_ttl), sync_interval=float(sync_interval), timeout=timeout,
+            backoff_max=float(backoff_max), backoff_unit=float(backoff_unit), max_attempts=int(max_attempts),
+            read_budget=float(read_budget), first_read_budget=float(first_read_budget),
+            lease_seconds=float(lease_seconds), clock=clock, sleep=sleep, rand=rand)
+        self.client = SheetsClient(spreadsheet_id, session, timeout)
+        self.http = self.client.http
         self.outbox = Outbox(outbox_path, clock)
-        self._lock = threading.RLock()  # metadata, caches
-        self._flush_lock = threading.Lock()  # one flush at a time in this process
-        self._created_here: set[int] = set()  # worksheets this process created and has not written yet
-        self._meta: _Meta | None = None
-        self._remembered = self.outbox.sheet_ids()  # office -> (sheetId, title)
-        self._headers: dict[str, tuple[int, HeaderMap, float]] = {}  # office -> (sheetId, header, when)
-        self._cache: OrderedDict = OrderedDict()  # frozenset(offices) -> [_Snapshot, valid]
-        self._flights: dict[frozenset, _Flight] = {}  # page reads in progress
-        self._flights_pid = os.getpid()
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._pid = os.getpid()
-        self._holder = lease_holder_id()
-        self._pruned_at = 0.0
-
-    # -- helpers ------------------------------------------------------------
+        self.directory = Directory(self.client, catalog, self.outbox, self.tuning)
+        self.reads = Reads(self.client, self.directory, self.tuning)
+        self.sender = Sender(self.client, self.directory, self.reads, self.outbox, catalog, self.tuning)
 
     @property
-    def in_flight_seconds(self) -> float:
-        """How long a request may still be applied after we gave up on it."""
-        t = self.timeout
-        return float(sum(t)) if isinstance(t, (tuple, list)) else 2.0 * float(t)
-
-    def _title(self, office: str) -> str:
-        o = self.catalog.office(office)
-        return o.title if o is not None else office
-
-    def _label(self, row: Row) -> str:
-        office = self.catalog.office(row.office)
-        act = office.activity(row.activity) if office else None
-        if act is None:
-            return ""
-        part = next((p for p in act.parts if p.key == row.part), None)
-        return f"{act.label} — {part.label}" if part else act.label
-
-    # -- metadata -------------------------------------------------------------
-
-    def _metadata(self, refresh: bool = False) -> _Meta:
-        with self._lock:
-            meta = self._meta
-        if meta is not None and not refresh:
-            return meta
-        data = _call(lambda: self.http.fetch_sheet_metadata(
-            self.spreadsheet_id, params={"includeGridData": "false", "fields": METADATA_FIELDS, **COMPACT}))
-        sheets = {}
-        for s in data.get("sheets", []):
-            p = s.get("properties", {})
-            gp = p.get("gridProperties", {})
-            sid = int(p.get("sheetId", 0))
-            sheets[sid] = _SheetInfo(sid, p.get("title", ""), gp.get("rowCount", 0), gp.get("columnCount", 0),
-                                     gp.get("frozenRowCount", 0))
-        meta = _Meta(data.get("properties", {}).get("locale", ""), sheets, self.clock())
-        with self._lock:
-            self._meta = meta
-        return meta
+    def _flush_lock(self):
+        """This process's flush lock (tests hold it to play a busy sender)."""
+        return self.sender.flush_lock
 
     def _forget_metadata(self) -> None:
-        with self._lock:
-            self._meta = None
-            self._headers.clear()
+        self.directory.forget()
 
-    def _resolve(self, office: str, meta: _Meta) -> _SheetInfo | None:
-        """The office's worksheet: the remembered sheetId (survives renames),
-        else a worksheet titled like the office."""
-        known = self._remembered.get(office)
-        if known and known[0] in meta.sheets:
-            info = meta.sheets[known[0]]
-        else:
-            info = meta.by_title(self._title(office))
-            if info is None:
-                return None
-        if self._remembered.get(office) != (info.sheet_id, info.title):
-            self.outbox.remember_sheet(office, info.sheet_id, info.title)
-            self._remembered[office] = (info.sheet_id, info.title)
-        return info
-
-    def _sheet(self, office: str, *, create: bool) -> _SheetInfo | None:
-        with self._lock:
-            cached = self._meta is not None
-        meta = self._metadata()
-        info = self._resolve(office, meta)
-        if info is not None or not create:
-            return info
-        if cached:  # made by another process since we looked? look again before creating
-            info = self._resolve(office, self._metadata(refresh=True))
-            if info is not None:
-                return info
-        created = self._create([office])
-        with self._lock:
-            self._created_here.update(i.sheet_id for i in created)  # empty: the first write may append
-        return self._resolve(office, self._metadata())
-
-    def _create(self, offices: Sequence[str]) -> list[_SheetInfo]:
-        """Add the offices' worksheets (bold frozen header, small grid) in ONE batchUpdate."""
-        meta = self._metadata()
-        used = set(meta.sheets)
-        requests_, created = [], []
-        for office in offices:
-            sid = random.randrange(1, 2**31 - 1)
-            while sid in used:
-                sid = random.randrange(1, 2**31 - 1)
-            used.add(sid)
-            info = _SheetInfo(sid, self._title(office), NEW_SHEET_ROWS, len(HEADER), 1)
-            requests_.append({"addSheet": {"properties": {
-                "sheetId": sid, "title": info.title,
-                "gridProperties": {"rowCount": info.rows, "columnCount": info.cols, "frozenRowCount": 1}}}})
-            requests_.append(_header_cells(sid, 0, list(HEADER)))
-            created.append((office, info))
-        if not requests_:
-            return []
-        _call(lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
-        with self._lock:
-            if self._meta is not None:
-                for office, info in created:
-                    self._meta.sheets[info.sheet_id] = info
-            for office, info in created:
-                self._headers[office] = (info.sheet_id, HeaderMap.standard(), self.clock())
-        for office, info in created:
-            self.outbox.remember_sheet(office, info.sheet_id, info.title)
-            self._remembered[office] = (info.sheet_id, info.title)
-        return [info for _, info in created]
-
-    @property
-    def header_max_age(self) -> float:
-        """How long column positions seen in a read are trusted for a blind append."""
-        return max(60.0, 2 * self.cache_ttl)
-
-    def _header(self, office: str, info: _SheetInfo) -> HeaderMap:
-        """Column positions (from the last read if recent; else 1 read of row 1),
-        completed with any of our columns a person removed."""
-        with self._lock:
-            cached = self._headers.get(office)
-        if cached is not None and cached[0] == info.sheet_id and self.clock() - cached[2] < self.header_max_age:
-            header = cached[1]
-        else:
-            data = self._values_get(office, info, "!1:1")
-            header = HeaderMap.from_row((data.get("values") or [[]])[0])
-            with self._lock:
-                self._headers[office] = (info.sheet_id, header, self.clock())
-        if header.missing():
-            header = self._repair_header(office, info, header)
-        return header
-
-    def _repair_header(self, office: str, info: _SheetInfo, header: HeaderMap) -> HeaderMap:
-        """Write our missing header names after the last header cell (1 write)."""
-        missing = header.missing()
-        start = header.width
-        names = [dict(zip(KEYS, HEADER))[k] for k in missing]
-        requests_ = []
-        if start + len(names) > info.cols:
-            requests_.append({"appendDimension": {"sheetId": info.sheet_id, "dimension": "COLUMNS",
-                                                  "length": start + len(names) - info.cols}})
-        requests_.append(_header_cells(info.sheet_id, start, names))
-        if not info.frozen:
-            requests_.append({"updateSheetProperties": {
-                "properties": {"sheetId": info.sheet_id, "gridProperties": {"frozenRowCount": 1}},
-                "fields": "gridProperties.frozenRowCount"}})
-        _call(lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
-        info.cols = max(info.cols, start + len(names))
-        info.frozen = max(info.frozen, 1)
-        positions = dict(header.positions)
-        positions.update({k: start + i for i, k in enumerate(missing)})
-        header = HeaderMap(positions, start + len(names))
-        with self._lock:
-            self._headers[office] = (info.sheet_id, header, self.clock())
-        return header
-
-    def _values_get(self, office: str, info: _SheetInfo, cells: str = "") -> dict:
-        return _call(lambda: self.http.values_get(
-            self.spreadsheet_id, quote_title(info.title) + cells, params=dict(VALUE_PARAMS)))
-
-    def _parse(self, office: str, info: _SheetInfo, values, meta: _Meta, window: bool = False) -> ParsedSheet:
-        parsed = parse_sheet(values, office=office, title=info.title, sheet_id=info.sheet_id,
-                             spreadsheet_id=self.spreadsheet_id, month_first=meta.locale == "en_US")
-        header = parsed.header
-        if header is not None and header.positions:
-            with self._lock:
-                known = self._headers.get(office)
-                if window and known is not None and known[0] == info.sheet_id:
-                    # a window shows the header up to our last column; cells after it are still there
-                    header = HeaderMap(header.positions, max(header.width, known[1].width))
-                self._headers[office] = (info.sheet_id, header, self.clock())
-        return parsed
-
-    def _window(self, office: str, info: _SheetInfo) -> str:
-        """The columns to read: up to the last one of ours ("!A:L") when the
-        worksheet's header is known and holds them all; else "" (whole)."""
-        with self._lock:
-            known = self._headers.get(office)
-        if known is None or known[0] != info.sheet_id or known[1].missing():
-            return ""
-        return "!A:" + column_letters(max(known[1].positions.values()))
-
-    # -- reading --------------------------------------------------------------
-
-    def _fetch(self, offices: Sequence[str]) -> _Snapshot:
-        for attempt in (0, 1):
-            meta = self._metadata(refresh=attempt == 1)
-            sheets = {o: self._resolve(o, meta) for o in offices}
-            if attempt == 0 and any(i is None for i in sheets.values()) and \
-                    self.clock() - meta.fetched_at >= self.cache_ttl:
-                continue  # a worksheet may have been created since: look again
-            found = [(o, i) for o, i in sheets.items() if i is not None]
-            windows = [self._window(o, i) for o, i in found]
-            fetched_at = self.clock()
-            try:
-                ranges = self._batch_get([quote_title(i.title) + w for (_, i), w in zip(found, windows)])
-            except _Failure as exc:
-                if exc.status == 400 and attempt == 0:
-                    # a worksheet was renamed or deleted, or lost columns: look again, read whole
-                    with self._lock:
-                        for office, _ in found:
-                            self._headers.pop(office, None)
-                    continue
-                raise
-            parsed = {o: None for o in offices}
-            whole = []
-            for (office, info), window, vr in zip(found, windows, ranges):
-                values = vr.get("values", [])
-                if window and HeaderMap.from_row(values[0] if values else []).missing():
-                    whole.append((office, info))  # our columns moved past the window: read it whole
-                    continue
-                parsed[office] = self._parse(office, info, values, meta, window=bool(window))
-            if whole:
-                for (office, info), vr in zip(whole, self._batch_get([quote_title(i.title) for _, i in whole])):
-                    parsed[office] = self._parse(office, info, vr.get("values", []), meta)
-            return _Snapshot(parsed, datetime.fromtimestamp(fetched_at, timezone.utc), fetched_at)
-        raise AssertionError("unreachable")
-
-    def _batch_get(self, ranges: list[str]) -> list[dict]:
-        """ONE values:batchGet; its valueRanges, in the order asked."""
-        if not ranges:
-            return []
-        data = _call(lambda: self.http.values_batch_get(
-            self.spreadsheet_id, ranges, params={**VALUE_PARAMS, "majorDimension": "ROWS"}))
-        return data.get("valueRanges", [])
-
-    def _cached(self, offices: Sequence[str], *, valid_only: bool) -> _Snapshot | None:
-        wanted = set(offices)
-        now = self.clock()
-        best = None
-        with self._lock:
-            for key, (snap, valid) in self._cache.items():
-                if not wanted <= key:
-                    continue
-                if valid_only and (not valid or now - snap.fetched_at >= self.cache_ttl):
-                    continue
-                if best is None or snap.fetched_at > best.fetched_at:
-                    best = snap
-        return best
-
-    def _snapshot(self, offices: Sequence[str], fresh: bool) -> _Snapshot:
-        """A page's read: the cache, else the read in flight (or a new one),
-        waited for within the budget, else the last good read marked stale."""
-        if fresh:
-            newest = self._cached(offices, valid_only=False)
-            fresh = newest is None or self.clock() - newest.fetched_at >= FRESH_MIN_AGE
-        if not fresh:
-            snap = self._cached(offices, valid_only=True)
-            if snap is not None:
-                return snap
-        old = self._cached(offices, valid_only=False)
-        budget = self.read_budget if old is not None else self.first_read_budget
-        flight = self._flight(offices)
-        flight.done.wait(max(0.0, flight.started + budget - time.monotonic()))
-        if flight.done.is_set():
-            if flight.error is None:
-                return flight.snap
-            if not isinstance(flight.error, _Failure):
-                raise flight.error  # a bug: as if the read had run in this thread
-            failure: _Failure | None = flight.error
-            message = failure.message
-        else:
-            failure, message = None, f"Google nu a răspuns în {budget:g} s."
-        old = self._cached(offices, valid_only=False) or old
-        if old is None:
-            raise StoreError(f"{UNREACHABLE} ({message})") from failure
-        log.warning("Google read failed or slow, serving the read of %s: %s", old.read_at, message)
-        return replace(old, stale=True)
-
-    def _flight(self, offices: Sequence[str]) -> _Flight:
-        """The read in flight of these offices (or of more), else a new one."""
-        wanted = frozenset(offices)
-        with self._lock:
-            if os.getpid() != self._flights_pid:  # forked: the parent's threads are not here
-                self._flights, self._flights_pid = {}, os.getpid()
-            for key, flight in self._flights.items():
-                if wanted <= key:
-                    return flight
-            flight = self._flights[wanted] = _Flight(wanted)
-        threading.Thread(target=self._fly, args=(flight, list(offices)), name="sheets-read", daemon=True).start()
-        return flight
-
-    def _fly(self, flight: _Flight, offices: list[str]) -> None:
-        try:
-            flight.snap = self._keep(flight.offices, self._fetch(offices))
-        except BaseException as exc:  # handed to the pages waiting for it
-            flight.error = exc
-        finally:
-            with self._lock:
-                if self._flights.get(flight.offices) is flight:
-                    del self._flights[flight.offices]
-            flight.done.set()
-
-    def _keep(self, key: frozenset, snap: _Snapshot) -> _Snapshot:
-        with self._lock:
-            self._cache[key] = [snap, True]
-            self._cache.move_to_end(key)
-            while len(self._cache) > 32:
-                self._cache.popitem(last=False)
-        return snap
-
-    def _invalidate(self, office: str) -> None:
-        with self._lock:
-            for key, entry in self._cache.items():
-                if office in key:
-                    entry[1] = False
-
-    def _view(self, snap: _Snapshot, offices: Sequence[str], start: date, end: date) -> ReadResult:
-        # Ops the snapshot may not hold: not delivered yet, or delivered (by this
-        # process or another one) after the read was sent. An op is recorded as
-        # delivered only after Google answered, so one recorded before the read
-        # was sent is in it. Re-applying an op that is in it is harmless.
-        ops = self.outbox.ops(offices, delivered_since=snap.fetched_at)
-        rank = {o: i for i, o in enumerate(offices)}
-        rows, problems = [], []
-        for office in offices:
-            parsed = snap.parsed.get(office)
-            model = Model.from_rows(parsed.readable if parsed else [])
-            for op in ops:
-                if op.office == office:
-                    model.apply(op)
-            rows += [(r, i) for i, r in enumerate(model.rows())]
-            if parsed:
-                problems += [p for d, p in parsed.problems if d is None or start <= d <= end]
-        rows = [r for r, _ in sorted(
-            ((r, i) for r, i in rows if start <= r.day <= end),
-            key=lambda x: (x[0].day, rank.get(x[0].office, 0), x[0].clerk.lower(), x[1]))]
-        pending = sum(1 for op in ops if op.status in OPEN)
-        return ReadResult(rows=rows, problems=problems, read_at=snap.read_at, stale=snap.stale, pending=pending)
+    def close(self) -> None:
+        self.sender.close()
 
     # -- Store protocol ---------------------------------------------------------
 
     def read(self, offices: Iterable[str], start: date, end: date, *, fresh: bool = False) -> ReadResult:
-        self._ensure_sender()
+        self.sender.ensure_running()
         offices = list(dict.fromkeys(offices))
-        return self._view(self._snapshot(offices, fresh), offices, start, end)
+        return self._view(self.reads.snapshot(offices, fresh), offices, start, end)
+
+    def _view(self, snap, offices: Sequence[str], start: date, end: date) -> ReadResult:
+        return view(snap, self.outbox.ops(offices, delivered_since=snap.fetched_at), offices, start, end)
 
     def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
         self.outbox.add_day(office, day, clerk, list(rows), iso_at(self.clock()))
-        self._ensure_sender()
+        self.sender.ensure_running()
 
     def save_entry(self, entry: Entry) -> list[FieldChange]:
         """Planned against the freshest view of the day (the sheet as last
@@ -590,9 +132,9 @@ class GoogleStore:
         return self._current(office, row_id)
 
     def _current(self, office: str, row_id: str) -> Row:
-        snap = self._snapshot([office], fresh=False)
-        view = self._view(snap, [office], date.min, date.max)
-        row = next((r for r in view.rows if r.row_id == row_id), None)
+        snap = self.reads.snapshot([office], fresh=False)
+        rows = self._view(snap, [office], date.min, date.max).rows
+        row = next((r for r in rows if r.row_id == row_id), None)
         if row is None:
             raise RowNotFound(row_id)
         return row
@@ -613,261 +155,26 @@ class GoogleStore:
         self.deliver_now(office)
         return before
 
-    # -- the sender -------------------------------------------------------------
-
-    def deliver_now(self, office: str, wait: float | None = None) -> bool:
-        """Try to deliver ``office``'s pending ops now, for a page: waits at most
-        ``wait`` seconds (default ``SHEETS_READ_BUDGET``) while the delivery,
-        with the plain timeouts, goes on in the background; False if they stay
-        queued (Google failing or slow, backing off, or another sender busy)."""
-        done, result = threading.Event(), [False]
-
-        def deliver():
-            try:
-                result[0] = self._deliver_now(office)
-            except Exception:  # pragma: no cover - the sender retries whatever happened
-                log.exception("Delivery to %s failed", office)
-            finally:
-                done.set()
-
-        threading.Thread(target=deliver, name="sheets-deliver", daemon=True).start()
-        done.wait(self.read_budget if wait is None else wait)
-        return result[0]
-
-    def _deliver_now(self, office: str) -> bool:
-        if not self._flush_lock.acquire(timeout=min(5.0, self.in_flight_seconds)):
-            return False  # the sender thread is flushing: it will deliver them
-        try:
-            if not self.outbox.acquire_lease(self._holder, self.lease_seconds):
-                return False
-            try:
-                ops = self.outbox.ops([office], statuses=("pending",))
-                if not ops or ops[0].next_attempt > self.clock():
-                    return False
-                return self._deliver(office, ops) == len(ops)
-            finally:
-                self.outbox.release_lease(self._holder)
-        finally:
-            self._flush_lock.release()
-
-    def sync(self, max_seconds: float | None = 60.0) -> dict:
-        """Deliver what is due, waiting out backoffs, for at most ``max_seconds``.
-        Returns {"delivered", "pending", "failed"}."""
-        deadline = None if max_seconds is None else self.clock() + max_seconds
-        delivered = 0
-        while True:
-            wait_lock = None if deadline is None else max(0.0, deadline - self.clock())
-            done, busy = self._flush_pass(wait_lock)
-            delivered += done
-            counts = self.outbox.counts()
-            if not counts["pending"]:
-                break
-            now = self.clock()
-            due = self.outbox.next_due() or now
-            wait = min(1.0, self.in_flight_seconds) if busy else max(due - now, 0.0)
-            if deadline is not None and now + wait > deadline:
-                if deadline > now:
-                    self.sleep(deadline - now)
-                    continue
-                break
-            if wait > 0:
-                self.sleep(wait)
-        return {"delivered": delivered, "pending": counts["pending"], "failed": counts["failed"]}
-
-    def _flush_pass(self, wait_lock: float | None = None) -> tuple[int, bool]:
-        """One pass over the offices with due ops: (ops delivered, lease busy).
-        ``wait_lock``: at most this long for this process's sender to end its pass."""
-        if not self._flush_lock.acquire(timeout=-1 if wait_lock is None else wait_lock):
-            return 0, True
-        try:
-            if not self.outbox.acquire_lease(self._holder, self.lease_seconds):
-                return 0, True
-            try:
-                delivered = 0
-                for office in self.outbox.offices_pending():
-                    ops = self.outbox.ops([office], statuses=("pending",), limit=1000)
-                    if not ops or ops[0].next_attempt > self.clock():
-                        continue
-                    if not self.outbox.acquire_lease(self._holder, self.lease_seconds):  # renew
-                        return delivered, True  # taken over (this pass outlived the lease): stop
-                    delivered += self._deliver(office, ops)
-                now = self.clock()
-                if now - self._pruned_at > 3600:
-                    self._pruned_at = now
-                    self.outbox.prune(now - 7 * 86400)
-                return delivered, False
-            finally:
-                self.outbox.release_lease(self._holder)
-        finally:
-            self._flush_lock.release()
-
-    def _deliver(self, office: str, ops: list[Op]) -> int:
-        """ONE write for ``office`` (plus the reads it needs); bookkeeping in the outbox."""
-        first = all(op.kind == "day" for op in ops) and not self.outbox.ledger(op.key for op in ops)
-        marked = self.outbox.begin_attempt(ops, self.clock() + self.in_flight_seconds)
-        attempts = max(op.attempts for op in ops) + 1
-        stage = "prepare"
-        dropped: dict[int, str] = {}
-        seen = self._cached([office], valid_only=False)  # even expired: rows typed by hand since are rare
-        try:
-            info = self._sheet(office, create=True)
-            with self._lock:
-                created = info.sheet_id in self._created_here
-            if first and not created:
-                # blind append only when the last read showed none of these days' rows
-                # (typed by hand, or sent from an instance folder since lost): else replace them
-                parsed = seen.parsed.get(office) if seen is not None else None
-                keys = {op.key for op in ops}
-                first = seen is not None and not any(
-                    r.row is not None and (office, r.row.day.isoformat(), r.row.clerk.lower()) in keys
-                    for r in (parsed.rows if parsed else ()))
-            if first:
-                header = self._header(office, info)
-                rows = [r.with_changes(entered_at=r.entered_at or op.stamp, changed_by="", changed_at="")
-                        for op in ops for r in op.rows]
-                values = [row_values(r, header, self._label(r)) for r in rows]
-                if values:
-                    stage = "write"
-                    self._append(office, info, values)
-            else:
-                parsed = self._read_for_write(office, info)
-                header = parsed.header if parsed.header is not None else HeaderMap({}, 0)
-                if header.missing():
-                    header = self._repair_header(office, info, header)
-                model = Model.from_sheet(parsed)
-                for op in ops:
-                    model.apply(op)
-                dropped = model.dropped
-                requests_ = self._write_requests(info, header, model, parsed)
-                if requests_:
-                    stage = "write"
-                    _call(lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
-        except Exception as exc:
-            if not isinstance(exc, _Failure):  # a bug must not stop the other offices' deliveries
-                log.exception("Unexpected error delivering to %s", office)
-                exc = _Failure("Eroare neașteptată în aplicație la trimiterea către Google"
-                               f" — detaliu: {exc.__class__.__name__}: {exc}", ambiguous=True)
-            ambiguous = stage == "write" and exc.ambiguous
-            delay = backoff_delay(attempts, self.backoff_max, self.backoff_unit, self.rand)
-            if ambiguous:
-                delay = max(delay, self.in_flight_seconds)
-            if exc.status in (400, 404) or (stage == "prepare" and exc.ambiguous):
-                self._forget_metadata()  # a worksheet renamed/deleted/maybe created: look again
-            self.outbox.attempt_failed(ops, error=exc.message, next_attempt=self.clock() + delay,
-                                       max_attempts=self.max_attempts, unmark=() if ambiguous else marked)
-            log.warning("Delivery to %s failed (attempt %d, %s): %s", office, attempts,
-                        "ambiguous" if ambiguous else "not applied", exc.message)
-            return 0
-        self._invalidate(office)
-        with self._lock:
-            self._created_here.discard(info.sheet_id)
-        self.outbox.attempt_succeeded(ops, dropped)
-        return len(ops) - len(dropped)
-
-    def _append(self, office: str, info: _SheetInfo, values: list) -> None:
-        props = {"sheetId": info.sheet_id, "title": info.title,
-                 "gridProperties": {"rowCount": info.rows, "columnCount": info.cols}}
-        ws = Worksheet(None, props, self.spreadsheet_id, self.http)
-        _call(lambda: ws.append_rows(values, value_input_option="RAW", insert_data_option="INSERT_ROWS",
-                                     table_range="A1"))
-        info.rows += len(values)
-
-    def _read_for_write(self, office: str, info: _SheetInfo) -> ParsedSheet:
-        try:
-            data = self._values_get(office, info)
-        except _Failure as exc:
-            if exc.status != 400:
-                raise
-            self._forget_metadata()  # renamed meanwhile: find it again
-            info2 = self._sheet(office, create=True)
-            info.sheet_id, info.title, info.rows, info.cols = info2.sheet_id, info2.title, info2.rows, info2.cols
-            data = self._values_get(office, info)
-        return self._parse(office, info, data.get("values", []), self._metadata())
-
-    def _write_requests(self, info: _SheetInfo, header: HeaderMap, model: Model, parsed: ParsedSheet) -> list:
-        updates, deletes, appends = model.plan()
-        sid = info.sheet_id
-        where = {i: k for k, i in header.positions.items()}
-        runs = column_runs(header.positions.values())
-        out = []
-        for index, row in updates:
-            values = cell_values(row, self._label(row))
-            for a, b in runs:
-                out.append({"updateCells": {
-                    "start": {"sheetId": sid, "rowIndex": index, "columnIndex": a},
-                    "rows": [{"values": [extended_value(values[where[c]]) for c in range(a, b)]}],
-                    "fields": "userEnteredValue"}})
-        if deletes:
-            if len(deletes) >= parsed.height - 1:
-                # Google refuses to delete every row under the frozen header
-                out.append({"appendDimension": {"sheetId": sid, "dimension": "ROWS", "length": 1}})
-            for index in deletes:  # descending, so indexes stay right
-                out.append({"deleteDimension": {"range": {
-                    "sheetId": sid, "dimension": "ROWS", "startIndex": index, "endIndex": index + 1}}})
-        if appends:
-            out.append({"appendCells": {
-                "sheetId": sid, "fields": "userEnteredValue",
-                "rows": [{"values": [extended_value(v) for v in row_values(r, header, self._label(r))]}
-                         for r in appends]}})
-        return out
-
-    def _ensure_sender(self) -> None:
-        """Start this process's sender thread (lazily: never at start-up)."""
-        if self.sync_interval <= 0:
-            return
-        if os.getpid() != self._pid:  # forked (e.g. gunicorn --preload)
-            self._pid, self._holder, self._thread = os.getpid(), lease_holder_id(), None
-            self._flush_lock = threading.Lock()
-        thread = self._thread
-        if thread is not None and thread.is_alive():
-            return
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._stop.clear()
-                self._thread = threading.Thread(target=self._run, name="sheets-sender", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.sync_interval):
-            try:
-                self._flush_pass()
-            except Exception:  # pragma: no cover - keep the sender alive whatever happens
-                log.exception("Sheets sender pass failed")
-
-    def close(self) -> None:
-        self._stop.set()
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout=5)
-        self._thread = None
-
-    # -- pages and CLI ----------------------------------------------------------
+    def tally(self, offices: Iterable[str], start: date, end: date, daily: set[tuple[str, str]], *,
+              fresh: bool = False) -> tuple[Tally, ReadResult]:
+        offices = list(offices)
+        result = self.read(offices, start, end, fresh=fresh)
+        return tally_rows(result.rows, start, end, offices, daily), replace(result, rows=[])
 
     def worksheet_url(self, slug: str) -> str:
         """Link to the office's worksheet (no network call)."""
-        known = self._remembered.get(slug)
-        sheet_id = known[0] if known else None
-        if sheet_id is None:
-            with self._lock:
-                meta = self._meta
-            info = meta.by_title(self._title(slug)) if meta else None
-            sheet_id = info.sheet_id if info else None
-        return cell_url(self.spreadsheet_id, sheet_id)
+        return cell_url(self.spreadsheet_id, self.directory.sheet_id(slug))
 
     def pending_count(self, offices: Iterable[str] | None = None) -> int:
         """Saves and corrections not delivered yet (pending or failed)."""
         counts = self.outbox.counts(offices)
         return counts["pending"] + counts["failed"]
 
+    # -- SyncQueue protocol -------------------------------------------------------
+
     @property
     def sync_queue(self) -> "GoogleStore":
         return self
-
-    def tally(self, offices: Iterable[str], start: date, end: date, daily: set[tuple[str, str]], *,
-              fresh: bool = False) -> tuple[Tally, ReadResult]:
-        offices = list(offices)
-        result = self.read(offices, start, end, fresh=fresh)
-        return tally_rows(result.rows, start, end, offices, daily), replace(result, rows=[])
 
     def ops(self, statuses: Sequence[str] = OPEN) -> list[Op]:
         return self.outbox.ops(statuses=statuses)
@@ -884,155 +191,24 @@ class GoogleStore:
     def retry(self, op_id: int) -> bool:
         return self.outbox.retry(op_id)
 
+    def deliver_now(self, office: str, wait: float | None = None) -> bool:
+        """Try to deliver ``office``'s pending ops now, for a page: waits at most
+        ``wait`` seconds (default ``SHEETS_READ_BUDGET``) while the delivery,
+        with the plain timeouts, goes on in the background; False if they stay
+        queued (Google failing or slow, backing off, or another sender busy)."""
+        return self.sender.deliver_now(office, self.read_budget if wait is None else wait)
+
+    def sync(self, max_seconds: float | None = 60.0) -> dict:
+        """Deliver what is due, waiting out backoffs, for at most ``max_seconds``.
+        Returns {"delivered", "pending", "failed"}."""
+        return self.sender.sync(max_seconds)
+
     def status(self) -> dict:
         counts = self.outbox.counts()
         holder = self.outbox.lease_holder()
         return {"spreadsheet_id": self.spreadsheet_id, "emulator": self.emulator, "counts": counts,
-                "next_due": self.outbox.next_due(), "lease": holder, "worksheets": dict(self._remembered)}
+                "next_due": self.outbox.next_due(), "lease": holder, "worksheets": self.directory.remembered()}
 
     def init(self) -> list[str]:
         """Create missing worksheets and complete headers; what was done, one line each."""
-        meta = self._metadata(refresh=True)
-        lines, missing, existing = [], [], []
-        for office in self.catalog.offices:
-            info = self._resolve(office.slug, meta)
-            (existing if info else missing).append((office.slug, info))
-        for info in self._create([slug for slug, _ in missing]):
-            lines.append(f"created worksheet '{info.title}' (sheetId {info.sheet_id}) with its header")
-        if existing:
-            ranges = self._batch_get([quote_title(i.title) + "!1:1" for _, i in existing])
-            for (slug, info), vr in zip(existing, ranges):
-                header = HeaderMap.from_row((vr.get("values") or [[]])[0])
-                if header.missing():
-                    names = [dict(zip(KEYS, HEADER))[k] for k in header.missing()]
-                    self._repair_header(slug, info, header)
-                    lines.append(f"worksheet '{info.title}' (sheetId {info.sheet_id}): added header columns "
-                                 + ", ".join(names))
-                else:
-                    with self._lock:
-                        self._headers[slug] = (info.sheet_id, header, self.clock())
-                    lines.append(f"worksheet '{info.title}' (sheetId {info.sheet_id}) is ready")
-        return lines
-
-
-def _header_cells(sheet_id: int, column: int, names: Sequence[str]) -> dict:
-    return {"updateCells": {
-        "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": column},
-        "rows": [{"values": [{"userEnteredValue": {"stringValue": n},
-                              "userEnteredFormat": {"textFormat": {"bold": True}}} for n in names]}],
-        "fields": "userEnteredValue,userEnteredFormat.textFormat.bold"}}
-
-
-# -- configuration --------------------------------------------------------------
-
-
-def _config_error(message: str):
-    from .. import ConfigError
-
-    return ConfigError(message)
-
-
-def parse_spreadsheet_id(value) -> str:
-    """GOOGLE_SPREADSHEET_ID: the id, or the spreadsheet's URL (the id is taken from it)."""
-    text = str(value or "").strip()
-    if not text:
-        raise _config_error("GOOGLE_SPREADSHEET_ID is not set (env FLASK_GOOGLE_SPREADSHEET_ID): "
-                            "the id in the spreadsheet's URL, docs.google.com/spreadsheets/d/<id>/edit.")
-    m = re.search(r"/spreadsheets/d/([A-Za-z0-9_-]+)", text)
-    if m:
-        text = m.group(1)
-    if not re.fullmatch(r"[A-Za-z0-9_-]{10,200}", text):
-        raise _config_error(f"GOOGLE_SPREADSHEET_ID={text!r} is not a spreadsheet id "
-                            "(letters, digits, '-' and '_', as in docs.google.com/spreadsheets/d/<id>/edit).")
-    return text
-
-
-def parse_timeout(value) -> tuple[float, float]:
-    """SHEETS_TIMEOUT: "5,20", [5, 20] or one number for both (seconds)."""
-    try:
-        if isinstance(value, str):
-            parts = [float(p) for p in value.replace(";", ",").split(",") if p.strip()]
-        elif isinstance(value, (int, float)):
-            parts = [float(value)]
-        else:
-            parts = [float(p) for p in value]
-        if len(parts) == 1:
-            parts *= 2
-        connect, read = parts
-        if connect <= 0 or read <= 0:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise _config_error(f"SHEETS_TIMEOUT={value!r}: expected two positive numbers of seconds, "
-                            "connect and read, e.g. [5, 20].") from None
-    return connect, read
-
-
-def _number(config, key: str, minimum: float = 0, default: float | None = None) -> float:
-    try:
-        value = float(config.get(key, default))
-    except (TypeError, ValueError):
-        raise _config_error(f"{key}={config.get(key)!r}: expected a number.") from None
-    if value < minimum:
-        raise _config_error(f"{key}={value:g}: must be at least {minimum:g}.")
-    return value
-
-
-def load_credentials(value, instance_path: Path | None = None):
-    """GOOGLE_CREDENTIALS_FILE -> service-account credentials (no network call)."""
-    from google.oauth2 import service_account
-
-    key = "GOOGLE_CREDENTIALS_FILE"
-    text = str(value or "").strip()
-    if not text:
-        raise _config_error(f"{key} is not set (env FLASK_{key}): the path of the service account's JSON key "
-                            "(or set SHEETS_EMULATOR_HOST to use the emulator).")
-    path = Path(text).expanduser()
-    if not path.is_absolute() and not path.exists() and instance_path is not None:
-        path = instance_path / path
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise _config_error(f"{key}={text!r}: file not found.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _config_error(f"{key}={text!r}: cannot be read ({exc.__class__.__name__}: {exc}).") from None
-    import json
-
-    try:
-        info = json.loads(raw)
-    except ValueError as exc:
-        raise _config_error(f"{key}={text!r}: not valid JSON ({exc}).") from None
-    if not isinstance(info, dict) or info.get("type") != "service_account":
-        kind = info.get("type") if isinstance(info, dict) else type(info).__name__
-        raise _config_error(f"{key}={text!r}: not a service-account key (type={kind!r}); create a key for a "
-                            "service account in Google Cloud (IAM > Service accounts > Keys > JSON).")
-    try:
-        return service_account.Credentials.from_service_account_info(info, scopes=list(SCOPES))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise _config_error(f"{key}={text!r}: invalid service-account key ({exc}).") from None
-
-
-def open_google_store(config, instance_path: Path, catalog, clock=None) -> GoogleStore:
-    """The store for ``SHEETS_BACKEND=google``; every setting is checked here,
-    at start-up, without any network call."""
-    spreadsheet_id = parse_spreadsheet_id(config.get("GOOGLE_SPREADSHEET_ID"))
-    timeout = parse_timeout(config.get("SHEETS_TIMEOUT", DEFAULT_TIMEOUT))
-    emulator = os.environ.get(EMULATOR_ENV, "").strip()
-    if emulator:
-        session: requests.Session = EmulatorSession(emulator, timeout=timeout)
-    else:
-        from google.auth.transport.requests import AuthorizedSession
-
-        class TimeoutAuthorizedSession(DefaultTimeoutMixin, AuthorizedSession):
-            pass
-
-        credentials = load_credentials(config.get("GOOGLE_CREDENTIALS_FILE"), Path(instance_path))
-        session = TimeoutAuthorizedSession(credentials, timeout=timeout, refresh_timeout=sum(timeout))
-    return GoogleStore(
-        spreadsheet_id, session, catalog, Path(instance_path) / "outbox.sqlite3",
-        cache_ttl=_number(config, "SHEETS_CACHE_TTL"), sync_interval=_number(config, "SHEETS_SYNC_INTERVAL"),
-        timeout=timeout, backoff_max=_number(config, "SHEETS_BACKOFF_MAX", 1, 32),
-        max_attempts=int(_number(config, "SHEETS_MAX_ATTEMPTS", 1, 10)),
-        read_budget=_number(config, "SHEETS_READ_BUDGET", 0, 4),
-        first_read_budget=_number(config, "SHEETS_FIRST_READ_BUDGET", 0, 8), emulator=emulator or None,
-        **({"clock": clock} if clock is not None else {}),
-    )
+        return self.directory.init()

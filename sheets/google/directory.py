@@ -1,0 +1,293 @@
+"""What the Google store knows of the spreadsheet's worksheets: their
+properties by sheet id and title (the metadata), each office's worksheet
+(remembered by sheet id in the outbox database, so a renamed worksheet is
+still found), each worksheet's header (where our columns are), and the
+worksheets created here.
+
+``Directory`` owns that state and the lock guarding it; the records it hands
+out (``SheetInfo``, ``Meta``, ``HeaderRecord``) are never changed in place.
+"""
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, replace
+from typing import Iterable, Mapping, NamedTuple, Sequence
+
+from .client import SheetsClient
+from .layout import HEADER, KEYS, HeaderMap, ParsedSheet, column_letters, normalise, parse_sheet, quote_title
+from .outbox import Outbox
+from .tuning import Tuning
+
+NEW_SHEET_ROWS = 2  # the header (frozen) and one empty row; appends insert rows
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    sheet_id: int
+    title: str
+    rows: int
+    cols: int
+    frozen: int
+
+
+@dataclass(frozen=True)
+class Meta:
+    locale: str
+    sheets: Mapping[int, SheetInfo]  # sheetId -> SheetInfo
+    fetched_at: float
+
+    def by_title(self, title: str) -> SheetInfo | None:
+        wanted = normalise(title)
+        return next((s for s in self.sheets.values() if normalise(s.title) == wanted), None)
+
+
+class HeaderRecord(NamedTuple):
+    """A worksheet's header as last seen."""
+
+    sheet_id: int
+    header: HeaderMap
+    seen_at: float  # clock()
+
+
+class Directory:
+    def __init__(self, client: SheetsClient, catalog, outbox: Outbox, tuning: Tuning):
+        self.client = client
+        self.catalog = catalog
+        self.outbox = outbox
+        self.tuning = tuning
+        self._lock = threading.Lock()  # guards the four below
+        self._meta: Meta | None = None
+        self._remembered: dict[str, tuple[int, str]] = outbox.sheet_ids()  # office -> (sheetId, title)
+        self._headers: dict[str, HeaderRecord] = {}  # office -> its worksheet's header
+        self._created_here: set[int] = set()  # worksheets this process created and has not written yet
+
+    def title(self, office: str) -> str:
+        o = self.catalog.office(office)
+        return o.title if o is not None else office
+
+    # -- metadata -------------------------------------------------------------
+
+    def metadata(self, refresh: bool = False) -> Meta:
+        with self._lock:
+            meta = self._meta
+        if meta is not None and not refresh:
+            return meta
+        data = self.client.metadata()
+        sheets = {}
+        for s in data.get("sheets", []):
+            p = s.get("properties", {})
+            gp = p.get("gridProperties", {})
+            sid = int(p.get("sheetId", 0))
+            sheets[sid] = SheetInfo(sid, p.get("title", ""), gp.get("rowCount", 0), gp.get("columnCount", 0),
+                                    gp.get("frozenRowCount", 0))
+        meta = Meta(data.get("properties", {}).get("locale", ""), sheets, self.tuning.clock())
+        with self._lock:
+            self._meta = meta
+        return meta
+
+    def forget(self) -> None:
+        """Look the worksheets and their headers up again at the next need."""
+        with self._lock:
+            self._meta = None
+            self._headers.clear()
+
+    def _changed(self, old: SheetInfo, new: SheetInfo) -> None:
+        """``old``, as known in the metadata, is now ``new``."""
+        with self._lock:
+            meta = self._meta
+            if meta is not None and meta.sheets.get(old.sheet_id) is old:
+                self._meta = replace(meta, sheets={**meta.sheets, new.sheet_id: new})
+
+    def _remember(self, office: str, info: SheetInfo) -> None:
+        self.outbox.remember_sheet(office, info.sheet_id, info.title)
+        with self._lock:
+            self._remembered[office] = (info.sheet_id, info.title)
+
+    def remembered(self) -> dict[str, tuple[int, str]]:
+        with self._lock:
+            return dict(self._remembered)
+
+    def resolve(self, office: str, meta: Meta) -> SheetInfo | None:
+        """The office's worksheet: the remembered sheetId (survives renames),
+        else a worksheet titled like the office."""
+        known = self._remembered.get(office)
+        if known and known[0] in meta.sheets:
+            info = meta.sheets[known[0]]
+        else:
+            info = meta.by_title(self.title(office))
+            if info is None:
+                return None
+        if known != (info.sheet_id, info.title):
+            self._remember(office, info)
+        return info
+
+    def sheet_id(self, office: str) -> int | None:
+        """The office's worksheet id, if known (no network call)."""
+        known = self._remembered.get(office)
+        if known:
+            return known[0]
+        with self._lock:
+            meta = self._meta
+        info = meta.by_title(self.title(office)) if meta else None
+        return info.sheet_id if info else None
+
+    def sheet(self, office: str, *, create: bool) -> SheetInfo | None:
+        with self._lock:
+            cached = self._meta is not None
+        info = self.resolve(office, self.metadata())
+        if info is not None or not create:
+            return info
+        if cached:  # made by another process since we looked? look again before creating
+            info = self.resolve(office, self.metadata(refresh=True))
+            if info is not None:
+                return info
+        created = self.create([office])
+        with self._lock:
+            self._created_here.update(i.sheet_id for i in created)  # empty: the first write may append
+        return self.resolve(office, self.metadata())
+
+    def is_new(self, sheet_id: int) -> bool:
+        """Created by this process and not written yet (so empty)."""
+        with self._lock:
+            return sheet_id in self._created_here
+
+    def written(self, sheet_id: int) -> None:
+        with self._lock:
+            self._created_here.discard(sheet_id)
+
+    def create(self, offices: Sequence[str]) -> list[SheetInfo]:
+        """Add the offices' worksheets (bold frozen header, small grid) in ONE batchUpdate."""
+        meta = self.metadata()
+        used = set(meta.sheets)
+        requests_, created = [], []
+        for office in offices:
+            sid = random.randrange(1, 2**31 - 1)
+            while sid in used:
+                sid = random.randrange(1, 2**31 - 1)
+            used.add(sid)
+            info = SheetInfo(sid, self.title(office), NEW_SHEET_ROWS, len(HEADER), 1)
+            requests_.append({"addSheet": {"properties": {
+                "sheetId": sid, "title": info.title,
+                "gridProperties": {"rowCount": info.rows, "columnCount": info.cols, "frozenRowCount": 1}}}})
+            requests_.append(header_cells(sid, 0, list(HEADER)))
+            created.append((office, info))
+        if not requests_:
+            return []
+        self.client.batch_update(requests_)
+        with self._lock:
+            if self._meta is not None:
+                self._meta = replace(self._meta, sheets={**self._meta.sheets,
+                                                          **{info.sheet_id: info for _, info in created}})
+            for office, info in created:
+                self._headers[office] = HeaderRecord(info.sheet_id, HeaderMap.standard(), self.tuning.clock())
+        for office, info in created:
+            self._remember(office, info)
+        return [info for _, info in created]
+
+    # -- headers --------------------------------------------------------------
+
+    def _known_header(self, office: str, info: SheetInfo) -> HeaderRecord | None:
+        with self._lock:
+            known = self._headers.get(office)
+        return known if known is not None and known.sheet_id == info.sheet_id else None
+
+    def _keep_header(self, office: str, info: SheetInfo, header: HeaderMap) -> None:
+        with self._lock:
+            self._headers[office] = HeaderRecord(info.sheet_id, header, self.tuning.clock())
+
+    def forget_headers(self, offices: Iterable[str]) -> None:
+        with self._lock:
+            for office in offices:
+                self._headers.pop(office, None)
+
+    def header(self, office: str, info: SheetInfo) -> HeaderMap:
+        """Column positions (from the last read if recent; else 1 read of row 1),
+        completed with any of our columns a person removed."""
+        known = self._known_header(office, info)
+        if known is not None and self.tuning.clock() - known.seen_at < self.tuning.header_max_age:
+            header = known.header
+        else:
+            data = self.client.values_get(quote_title(info.title) + "!1:1")
+            header = HeaderMap.from_row((data.get("values") or [[]])[0])
+            self._keep_header(office, info, header)
+        if header.missing():
+            header = self.repair_header(office, info, header)
+        return header
+
+    def repair_header(self, office: str, info: SheetInfo, header: HeaderMap) -> HeaderMap:
+        """Write our missing header names after the last header cell (1 write)."""
+        missing = header.missing()
+        start = header.width
+        names = [dict(zip(KEYS, HEADER))[k] for k in missing]
+        requests_ = []
+        if start + len(names) > info.cols:
+            requests_.append({"appendDimension": {"sheetId": info.sheet_id, "dimension": "COLUMNS",
+                                                  "length": start + len(names) - info.cols}})
+        requests_.append(header_cells(info.sheet_id, start, names))
+        if not info.frozen:
+            requests_.append({"updateSheetProperties": {
+                "properties": {"sheetId": info.sheet_id, "gridProperties": {"frozenRowCount": 1}},
+                "fields": "gridProperties.frozenRowCount"}})
+        self.client.batch_update(requests_)
+        self._changed(info, replace(info, cols=max(info.cols, start + len(names)), frozen=max(info.frozen, 1)))
+        positions = dict(header.positions)
+        positions.update({k: start + i for i, k in enumerate(missing)})
+        header = HeaderMap(positions, start + len(names))
+        self._keep_header(office, info, header)
+        return header
+
+    def parse(self, office: str, info: SheetInfo, values, meta: Meta, window: bool = False) -> ParsedSheet:
+        """A worksheet's values read (its header remembered)."""
+        parsed = parse_sheet(values, office=office, title=info.title, sheet_id=info.sheet_id,
+                             spreadsheet_id=self.client.spreadsheet_id, month_first=meta.locale == "en_US")
+        header = parsed.header
+        if header is not None and header.positions:
+            with self._lock:
+                known = self._headers.get(office)
+                if window and known is not None and known.sheet_id == info.sheet_id:
+                    # a window shows the header up to our last column; cells after it are still there
+                    header = HeaderMap(header.positions, max(header.width, known.header.width))
+                self._headers[office] = HeaderRecord(info.sheet_id, header, self.tuning.clock())
+        return parsed
+
+    def window(self, office: str, info: SheetInfo) -> str:
+        """The columns to read: up to the last one of ours ("!A:L") when the
+        worksheet's header is known and holds them all; else "" (whole)."""
+        known = self._known_header(office, info)
+        if known is None or known.header.missing():
+            return ""
+        return "!A:" + column_letters(max(known.header.positions.values()))
+
+    # -- sheets init ------------------------------------------------------------
+
+    def init(self) -> list[str]:
+        """Create missing worksheets and complete headers; what was done, one line each."""
+        meta = self.metadata(refresh=True)
+        lines, missing, existing = [], [], []
+        for office in self.catalog.offices:
+            info = self.resolve(office.slug, meta)
+            (existing if info else missing).append((office.slug, info))
+        for info in self.create([slug for slug, _ in missing]):
+            lines.append(f"created worksheet '{info.title}' (sheetId {info.sheet_id}) with its header")
+        if existing:
+            ranges = self.client.batch_get([quote_title(i.title) + "!1:1" for _, i in existing])
+            for (slug, info), vr in zip(existing, ranges):
+                header = HeaderMap.from_row((vr.get("values") or [[]])[0])
+                if header.missing():
+                    names = [dict(zip(KEYS, HEADER))[k] for k in header.missing()]
+                    self.repair_header(slug, info, header)
+                    lines.append(f"worksheet '{info.title}' (sheetId {info.sheet_id}): added header columns "
+                                 + ", ".join(names))
+                else:
+                    self._keep_header(slug, info, header)
+                    lines.append(f"worksheet '{info.title}' (sheetId {info.sheet_id}) is ready")
+        return lines
+
+
+def header_cells(sheet_id: int, column: int, names: Sequence[str]) -> dict:
+    return {"updateCells": {
+        "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": column},
+        "rows": [{"values": [{"userEnteredValue": {"stringValue": n},
+                              "userEnteredFormat": {"textFormat": {"bold": True}}} for n in names]}],
+        "fields": "userEnteredValue,userEnteredFormat.textFormat.bold"}}

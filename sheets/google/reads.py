@@ -1,0 +1,233 @@
+"""The Google store's reads: cached, shared, within a budget.
+
+One ``values:batchGet`` for all the offices asked for, parsed by
+``sheets.google.layout``, cached per set of offices for ``SHEETS_CACHE_TTL``
+seconds. Once a worksheet's header is known only its columns up to the last
+one the app reads are asked for (``A:L``); a read whose header does not hold
+them all reads that worksheet whole again.
+
+A page's read runs in a background thread, one per set of offices at a time
+(single flight: concurrent pages wait on the read in flight, a
+``concurrent.futures.Future``, instead of sending their own). A page waits
+for it at most ``SHEETS_READ_BUDGET`` seconds (counted from the read's start)
+when an earlier read of those offices exists, and is then shown that read
+with ``stale=True`` while the read goes on and refreshes the cache when it
+ends; with no earlier read it waits at most ``SHEETS_FIRST_READ_BUDGET``
+seconds, then ``StoreError`` (a 503 page). When Google answers with an error
+the last good read is served likewise.
+
+``Reads`` owns the cache and the reads in flight, and the lock guarding them.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_for
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+from typing import NamedTuple, Sequence
+
+from ..base import ReadResult, StoreError
+from .client import Failure, SheetsClient
+from .directory import Directory, Meta, SheetInfo
+from .layout import HeaderMap, ParsedSheet, quote_title
+from .model import Model
+from .outbox import OPEN, Op
+from .tuning import Tuning
+
+log = logging.getLogger("sheets.google")
+
+UNREACHABLE = "Foaia de calcul Google nu răspunde acum."
+# A "fresh" read (?refresh=1) within this many seconds of the newest read of
+# the same worksheets is served from that read: a page reloaded in a loop must
+# not spend the spreadsheet's quota (60 reads a minute for the whole city hall).
+FRESH_MIN_AGE = 5.0
+#: sets of offices whose last read is kept (the report, each office, the data pages...)
+CACHE_ENTRIES = 32
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    parsed: dict  # office -> ParsedSheet | None (no worksheet)
+    read_at: datetime
+    fetched_at: float  # clock() when the read was sent
+    stale: bool = False
+
+
+class CacheEntry(NamedTuple):
+    snap: Snapshot
+    valid: bool  # False once a delivery changed one of its worksheets
+
+
+@dataclass(frozen=True)
+class _Flight:
+    """One page read of a set of offices, running in a background thread."""
+
+    offices: frozenset
+    started: float  # time.monotonic(): budgets are wall-clock time, whatever the store's clock
+    future: Future  # -> Snapshot
+
+
+class Reads:
+    def __init__(self, client: SheetsClient, directory: Directory, tuning: Tuning):
+        self.client = client
+        self.directory = directory
+        self.tuning = tuning
+        self._lock = threading.Lock()  # guards the cache and the flights
+        self._cache: OrderedDict[frozenset, CacheEntry] = OrderedDict()
+        self._flights: dict[frozenset, _Flight] = {}  # page reads in progress
+        self._flights_pid = os.getpid()
+
+    def cached(self, offices: Sequence[str], *, valid_only: bool) -> Snapshot | None:
+        """The newest read holding these offices (valid and within the TTL, if ``valid_only``)."""
+        wanted = set(offices)
+        now = self.tuning.clock()
+        best = None
+        with self._lock:
+            for key, (snap, valid) in self._cache.items():
+                if not wanted <= key:
+                    continue
+                if valid_only and (not valid or now - snap.fetched_at >= self.tuning.cache_ttl):
+                    continue
+                if best is None or snap.fetched_at > best.fetched_at:
+                    best = snap
+        return best
+
+    def invalidate(self, office: str) -> None:
+        with self._lock:
+            for key, entry in self._cache.items():
+                if office in key:
+                    self._cache[key] = entry._replace(valid=False)
+
+    def snapshot(self, offices: Sequence[str], fresh: bool) -> Snapshot:
+        """A page's read: the cache, else the read in flight (or a new one),
+        waited for within the budget, else the last good read marked stale."""
+        if fresh:
+            newest = self.cached(offices, valid_only=False)
+            fresh = newest is None or self.tuning.clock() - newest.fetched_at >= FRESH_MIN_AGE
+        if not fresh:
+            snap = self.cached(offices, valid_only=True)
+            if snap is not None:
+                return snap
+        old = self.cached(offices, valid_only=False)
+        budget = self.tuning.read_budget if old is not None else self.tuning.first_read_budget
+        flight = self._flight(offices)
+        wait_for([flight.future], timeout=max(0.0, flight.started + budget - time.monotonic()))
+        if flight.future.done():
+            error = flight.future.exception()
+            if error is None:
+                return flight.future.result()
+            if not isinstance(error, Failure):
+                raise error  # a bug: as if the read had run in this thread
+            failure: Failure | None = error
+            message = error.message
+        else:
+            failure, message = None, f"Google nu a răspuns în {budget:g} s."
+        old = self.cached(offices, valid_only=False) or old
+        if old is None:
+            raise StoreError(f"{UNREACHABLE} ({message})") from failure
+        log.warning("Google read failed or slow, serving the read of %s: %s", old.read_at, message)
+        return replace(old, stale=True)
+
+    def _flight(self, offices: Sequence[str]) -> _Flight:
+        """The read in flight of these offices (or of more), else a new one."""
+        wanted = frozenset(offices)
+        with self._lock:
+            if os.getpid() != self._flights_pid:  # forked: the parent's threads are not here
+                self._flights, self._flights_pid = {}, os.getpid()
+            for key, flight in self._flights.items():
+                if wanted <= key:
+                    return flight
+            flight = self._flights[wanted] = _Flight(wanted, time.monotonic(), Future())
+        threading.Thread(target=self._fly, args=(flight, list(offices)), name="sheets-read", daemon=True).start()
+        return flight
+
+    def _fly(self, flight: _Flight, offices: list[str]) -> None:
+        snap, error = None, None
+        try:
+            snap = self._keep(flight.offices, self._fetch(offices))
+        except BaseException as exc:  # handed to the pages waiting for it
+            error = exc
+        finally:
+            with self._lock:
+                if self._flights.get(flight.offices) is flight:
+                    del self._flights[flight.offices]
+            if error is None:
+                flight.future.set_result(snap)
+            else:
+                flight.future.set_exception(error)
+
+    def _keep(self, key: frozenset, snap: Snapshot) -> Snapshot:
+        with self._lock:
+            self._cache[key] = CacheEntry(snap, True)
+            self._cache.move_to_end(key)
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return snap
+
+    def _fetch(self, offices: Sequence[str]) -> Snapshot:
+        for attempt in (0, 1):
+            meta = self.directory.metadata(refresh=attempt == 1)
+            sheets = {o: self.directory.resolve(o, meta) for o in offices}
+            if attempt == 0 and any(i is None for i in sheets.values()) and \
+                    self.tuning.clock() - meta.fetched_at >= self.tuning.cache_ttl:
+                continue  # a worksheet may have been created since: look again
+            found = [(o, i) for o, i in sheets.items() if i is not None]
+            windows = [self.directory.window(o, i) for o, i in found]
+            fetched_at = self.tuning.clock()
+            try:
+                ranges = self.client.batch_get([quote_title(i.title) + w for (_, i), w in zip(found, windows)])
+            except Failure as exc:
+                if exc.status == 400 and attempt == 0:
+                    # a worksheet was renamed or deleted, or lost columns: look again, read whole
+                    self.directory.forget_headers(office for office, _ in found)
+                    continue
+                raise
+            parsed = self._parse(offices, found, windows, ranges, meta)
+            return Snapshot(parsed, datetime.fromtimestamp(fetched_at, timezone.utc), fetched_at)
+        raise AssertionError("unreachable")
+
+    def _parse(self, offices: Sequence[str], found: list[tuple[str, SheetInfo]], windows: list[str],
+               ranges: list[dict], meta: Meta) -> dict[str, ParsedSheet | None]:
+        """The worksheets read; those whose columns moved past their window are read again, whole."""
+        parsed: dict[str, ParsedSheet | None] = {o: None for o in offices}
+        whole = []
+        for (office, info), window, vr in zip(found, windows, ranges):
+            values = vr.get("values", [])
+            if window and HeaderMap.from_row(values[0] if values else []).missing():
+                whole.append((office, info))  # our columns moved past the window: read it whole
+                continue
+            parsed[office] = self.directory.parse(office, info, values, meta, window=bool(window))
+        if whole:
+            for (office, info), vr in zip(whole, self.client.batch_get([quote_title(i.title) for _, i in whole])):
+                parsed[office] = self.directory.parse(office, info, vr.get("values", []), meta)
+        return parsed
+
+
+def view(snap: Snapshot, ops: list[Op], offices: Sequence[str], start: date, end: date) -> ReadResult:
+    """The rows of ``offices`` dated ``start``..``end``: the read with ``ops`` applied.
+
+    ``ops``: those the snapshot may not hold: not delivered yet, or delivered
+    (by this process or another one) after the read was sent. An op is
+    recorded as delivered only after Google answered, so one recorded before
+    the read was sent is in it. Re-applying an op that is in it is harmless."""
+    rank = {o: i for i, o in enumerate(offices)}
+    rows, problems = [], []
+    for office in offices:
+        parsed = snap.parsed.get(office)
+        model = Model.from_rows(parsed.readable if parsed else [])
+        for op in ops:
+            if op.office == office:
+                model.apply(op)
+        rows += [(r, i) for i, r in enumerate(model.rows())]
+        if parsed:
+            problems += [p for d, p in parsed.problems if d is None or start <= d <= end]
+    rows = [r for r, _ in sorted(
+        ((r, i) for r, i in rows if start <= r.day <= end),
+        key=lambda x: (x[0].day, rank.get(x[0].office, 0), x[0].clerk.lower(), x[1]))]
+    pending = sum(1 for op in ops if op.status in OPEN)
+    return ReadResult(rows=rows, problems=problems, read_at=snap.read_at, stale=snap.stale, pending=pending)

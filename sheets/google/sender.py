@@ -1,0 +1,320 @@
+"""The Google store's sender: delivers the outbox's operations to the spreadsheet.
+
+One sender per host (a lease in the outbox database), one flush at a time
+per process (a lock). Per office and flush it sends either ONE
+``values.append`` (RAW, INSERT_ROWS) when every op is a day never attempted
+before, or a read of the worksheet plus ONE ``batchUpdate`` (updateCells /
+deleteDimension / appendCells, literal values only) that finds rows by their
+ID. Failures back off exponentially (Google's algorithm) up to
+``SHEETS_MAX_ATTEMPTS``; after an ambiguous failure (timeout, dropped
+connection, 5xx) the next attempt reads before writing, so a row is never
+written twice.
+
+A background thread (started lazily, never at start-up) flushes every
+``SHEETS_SYNC_INTERVAL`` seconds; ``deliver_now`` delivers one office's ops
+at once for a page, which waits for it at most ``SHEETS_READ_BUDGET``
+seconds. The sender's requests keep the plain ``SHEETS_TIMEOUT``, whoever
+waits for them.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from domain.rows import Row
+
+from .client import Failure, SheetsClient
+from .directory import Directory, SheetInfo
+from .layout import HeaderMap, ParsedSheet, cell_values, column_runs, extended_value, quote_title, row_values
+from .model import Model
+from .outbox import Op, Outbox, backoff_delay, lease_holder_id
+from .reads import Reads, Snapshot
+from .tuning import Tuning
+
+log = logging.getLogger("sheets.google")
+
+
+@dataclass
+class _Attempt:
+    """One delivery of one office's ops."""
+
+    ops: list[Op]
+    number: int  # the how-manieth attempt of the ops tried most
+    marked: list  # ledger keys this attempt marked "maybe"
+    stage: str = "prepare"  # "write" once the write is sent
+
+
+class Sender:
+    def __init__(self, client: SheetsClient, directory: Directory, reads: Reads, outbox: Outbox, catalog,
+                 tuning: Tuning):
+        self.client = client
+        self.directory = directory
+        self.reads = reads
+        self.outbox = outbox
+        self.catalog = catalog
+        self.tuning = tuning
+        self.flush_lock = threading.Lock()  # one flush at a time in this process
+        self._start_lock = threading.Lock()  # guards starting the thread
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._pid = os.getpid()
+        self._holder = lease_holder_id()
+        self._pruned_at = 0.0
+
+    # -- the background thread --------------------------------------------------
+
+    def ensure_running(self) -> None:
+        """Start this process's sender thread (lazily: never at start-up)."""
+        if self.tuning.sync_interval <= 0:
+            return
+        if os.getpid() != self._pid:  # forked (e.g. gunicorn --preload)
+            self._pid, self._holder, self._thread = os.getpid(), lease_holder_id(), None
+            self.flush_lock = threading.Lock()
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            return
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._run, name="sheets-sender", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.tuning.sync_interval):
+            try:
+                self.flush_pass()
+            except Exception:  # pragma: no cover - keep the sender alive whatever happens
+                log.exception("Sheets sender pass failed")
+
+    def close(self) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout=5)
+        self._thread = None
+
+    # -- flushing -----------------------------------------------------------------
+
+    @contextmanager
+    def _turn(self, wait: float | None) -> Iterator[bool]:
+        """This process's flush lock (waiting at most ``wait`` seconds; None: as
+        long as it takes) and the host's sender lease, held for the block;
+        yields False when either is taken."""
+        if not self.flush_lock.acquire(timeout=-1 if wait is None else wait):
+            yield False
+            return
+        try:
+            if not self.outbox.acquire_lease(self._holder, self.tuning.lease_seconds):
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                self.outbox.release_lease(self._holder)
+        finally:
+            self.flush_lock.release()
+
+    def _due(self, office: str, limit: int | None = None) -> list[Op]:
+        """The office's pending ops, if the oldest is due; else []."""
+        ops = self.outbox.ops([office], statuses=("pending",), limit=limit)
+        return ops if ops and ops[0].next_attempt <= self.tuning.clock() else []
+
+    def deliver_now(self, office: str, wait: float) -> bool:
+        """Deliver ``office``'s pending ops now, in the background; wait for it
+        at most ``wait`` seconds. False if they stay queued."""
+        future: Future = Future()
+
+        def deliver():
+            try:
+                future.set_result(self._deliver_now(office))
+            except Exception:  # pragma: no cover - the sender retries whatever happened
+                log.exception("Delivery to %s failed", office)
+                future.set_result(False)
+
+        threading.Thread(target=deliver, name="sheets-deliver", daemon=True).start()
+        try:
+            return future.result(timeout=wait)
+        except FutureTimeout:
+            return False
+
+    def _deliver_now(self, office: str) -> bool:
+        with self._turn(min(5.0, self.tuning.in_flight_seconds)) as ours:
+            if not ours:
+                return False  # the sender thread is flushing (it will deliver them), or another host's
+            ops = self._due(office)
+            return bool(ops) and self._deliver(office, ops) == len(ops)
+
+    def sync(self, max_seconds: float | None) -> dict:
+        """Deliver what is due, waiting out backoffs, for at most ``max_seconds``."""
+        clock = self.tuning.clock
+        deadline = None if max_seconds is None else clock() + max_seconds
+        delivered = 0
+        while True:
+            wait_lock = None if deadline is None else max(0.0, deadline - clock())
+            done, busy = self.flush_pass(wait_lock)
+            delivered += done
+            counts = self.outbox.counts()
+            if not counts["pending"]:
+                break
+            now = clock()
+            due = self.outbox.next_due() or now
+            wait = min(1.0, self.tuning.in_flight_seconds) if busy else max(due - now, 0.0)
+            if deadline is not None and now + wait > deadline:
+                if deadline > now:
+                    self.tuning.sleep(deadline - now)
+                    continue
+                break
+            if wait > 0:
+                self.tuning.sleep(wait)
+        return {"delivered": delivered, "pending": counts["pending"], "failed": counts["failed"]}
+
+    def flush_pass(self, wait_lock: float | None = None) -> tuple[int, bool]:
+        """One pass over the offices with due ops: (ops delivered, lease busy).
+        ``wait_lock``: at most this long for this process's sender to end its pass."""
+        with self._turn(wait_lock) as ours:
+            if not ours:
+                return 0, True
+            delivered = 0
+            for office in self.outbox.offices_pending():
+                ops = self._due(office, limit=1000)
+                if not ops:
+                    continue
+                if not self.outbox.acquire_lease(self._holder, self.tuning.lease_seconds):  # renew
+                    return delivered, True  # taken over (this pass outlived the lease): stop
+                delivered += self._deliver(office, ops)
+            now = self.tuning.clock()
+            if now - self._pruned_at > 3600:
+                self._pruned_at = now
+                self.outbox.prune(now - 7 * 86400)
+            return delivered, False
+
+    # -- one delivery ---------------------------------------------------------------
+
+    def _deliver(self, office: str, ops: list[Op]) -> int:
+        """ONE write for ``office`` (plus the reads it needs); bookkeeping in the outbox."""
+        first = all(op.kind == "day" for op in ops) and not self.outbox.ledger(op.key for op in ops)
+        marked = self.outbox.begin_attempt(ops, self.tuning.clock() + self.tuning.in_flight_seconds)
+        attempt = _Attempt(ops, max(op.attempts for op in ops) + 1, marked)
+        seen = self.reads.cached([office], valid_only=False)  # even expired: rows typed by hand since are rare
+        try:
+            info, dropped = self._write(office, attempt, first, seen)
+        except Exception as exc:
+            self._failed(office, attempt, exc)
+            return 0
+        self.reads.invalidate(office)
+        self.directory.written(info.sheet_id)
+        self.outbox.attempt_succeeded(ops, dropped)
+        return len(ops) - len(dropped)
+
+    def _write(self, office: str, attempt: _Attempt, first: bool,
+               seen: Snapshot | None) -> tuple[SheetInfo, dict[int, str]]:
+        """The worksheet written to, and the ops dropped (corrections of rows no longer there)."""
+        info = self.directory.sheet(office, create=True)
+        if first and not self.directory.is_new(info.sheet_id):
+            # blind append only when the last read showed none of these days' rows
+            # (typed by hand, or sent from an instance folder since lost): else replace them
+            first = seen is not None and not _any_row_of(office, seen.parsed.get(office), attempt.ops)
+        if first:
+            self._append(office, info, attempt)
+            return info, {}
+        return self._rewrite(office, info, attempt)
+
+    def _append(self, office: str, info: SheetInfo, attempt: _Attempt) -> None:
+        header = self.directory.header(office, info)
+        rows = [r.with_changes(entered_at=r.entered_at or op.stamp, changed_by="", changed_at="")
+                for op in attempt.ops for r in op.rows]
+        values = [row_values(r, header, self._label(r)) for r in rows]
+        if values:
+            attempt.stage = "write"
+            self.client.append(info.sheet_id, info.title, info.rows, info.cols, values)
+
+    def _rewrite(self, office: str, info: SheetInfo, attempt: _Attempt) -> tuple[SheetInfo, dict[int, str]]:
+        info, parsed = self._read_for_write(office, info)
+        header = parsed.header if parsed.header is not None else HeaderMap({}, 0)
+        if header.missing():
+            header = self.directory.repair_header(office, info, header)
+        model = Model.from_sheet(parsed)
+        for op in attempt.ops:
+            model.apply(op)
+        requests_ = self._write_requests(info, header, model, parsed)
+        if requests_:
+            attempt.stage = "write"
+            self.client.batch_update(requests_)
+        return info, model.dropped
+
+    def _failed(self, office: str, attempt: _Attempt, exc: Exception) -> None:
+        """Back off (longer after an ambiguous write); forget the metadata when a worksheet may have changed."""
+        if not isinstance(exc, Failure):  # a bug must not stop the other offices' deliveries
+            log.exception("Unexpected error delivering to %s", office)
+            exc = Failure("Eroare neașteptată în aplicație la trimiterea către Google"
+                          f" — detaliu: {exc.__class__.__name__}: {exc}", ambiguous=True)
+        t = self.tuning
+        ambiguous = attempt.stage == "write" and exc.ambiguous
+        delay = backoff_delay(attempt.number, t.backoff_max, t.backoff_unit, t.rand)
+        if ambiguous:
+            delay = max(delay, t.in_flight_seconds)
+        if exc.status in (400, 404) or (attempt.stage == "prepare" and exc.ambiguous):
+            self.directory.forget()  # a worksheet renamed/deleted/maybe created: look again
+        self.outbox.attempt_failed(attempt.ops, error=exc.message, next_attempt=t.clock() + delay,
+                                   max_attempts=t.max_attempts, unmark=() if ambiguous else attempt.marked)
+        log.warning("Delivery to %s failed (attempt %d, %s): %s", office, attempt.number,
+                    "ambiguous" if ambiguous else "not applied", exc.message)
+
+    def _read_for_write(self, office: str, info: SheetInfo) -> tuple[SheetInfo, ParsedSheet]:
+        try:
+            data = self.client.values_get(quote_title(info.title))
+        except Failure as exc:
+            if exc.status != 400:
+                raise
+            self.directory.forget()  # renamed meanwhile: find it again
+            info = self.directory.sheet(office, create=True)
+            data = self.client.values_get(quote_title(info.title))
+        return info, self.directory.parse(office, info, data.get("values", []), self.directory.metadata())
+
+    def _label(self, row: Row) -> str:
+        office = self.catalog.office(row.office)
+        act = office.activity(row.activity) if office else None
+        if act is None:
+            return ""
+        part = next((p for p in act.parts if p.key == row.part), None)
+        return f"{act.label} — {part.label}" if part else act.label
+
+    def _write_requests(self, info: SheetInfo, header: HeaderMap, model: Model, parsed: ParsedSheet) -> list:
+        updates, deletes, appends = model.plan()
+        sid = info.sheet_id
+        where = {i: k for k, i in header.positions.items()}
+        runs = column_runs(header.positions.values())
+        out = []
+        for index, row in updates:
+            values = cell_values(row, self._label(row))
+            for a, b in runs:
+                out.append({"updateCells": {
+                    "start": {"sheetId": sid, "rowIndex": index, "columnIndex": a},
+                    "rows": [{"values": [extended_value(values[where[c]]) for c in range(a, b)]}],
+                    "fields": "userEnteredValue"}})
+        if deletes:
+            if len(deletes) >= parsed.height - 1:
+                # Google refuses to delete every row under the frozen header
+                out.append({"appendDimension": {"sheetId": sid, "dimension": "ROWS", "length": 1}})
+            for index in deletes:  # descending, so indexes stay right
+                out.append({"deleteDimension": {"range": {
+                    "sheetId": sid, "dimension": "ROWS", "startIndex": index, "endIndex": index + 1}}})
+        if appends:
+            out.append({"appendCells": {
+                "sheetId": sid, "fields": "userEnteredValue",
+                "rows": [{"values": [extended_value(v) for v in row_values(r, header, self._label(r))]}
+                         for r in appends]}})
+        return out
+
+
+def _any_row_of(office: str, parsed: ParsedSheet | None, ops: list[Op]) -> bool:
+    """Whether the office's worksheet as read holds a row of one of these ops' days."""
+    keys = {op.key for op in ops}
+    return any(r.row is not None and (office, r.row.day.isoformat(), r.row.clerk.lower()) in keys
+               for r in (parsed.rows if parsed else ()))
