@@ -133,3 +133,12 @@ def plan_save(entry: Entry, current: Iterable[Row], stamp: str) -> SavePlan:
     if plan.conflicts:
         return SavePlan(conflicts=plan.conflicts)
     return plan
+
+
+def conflict_message(conflicts: list[FieldConflict]) -> str:
+    """Why a save queued earlier was not written: figures changed in the
+    meantime (said on the Sincronizare page)."""
+    items = "; ".join(f"{c.activity}{'/' + c.part if c.part else ''} {c.counter}: introdus {c.typed}, "
+                      f"acum {c.current}" for c in conflicts)
+    return ("Nu s-a scris nimic din această zi: între timp cifrele s-au schimbat în foaia de calcul "
+            f"({items}). Funcționarul trebuie să deschidă ziua și să salveze din nou.")

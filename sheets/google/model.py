@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from domain.rows import Row
+from domain.saving import conflict_message, plan_save
 
 from .outbox import Op
 
@@ -57,6 +58,8 @@ class Model:
     def apply(self, op: Op) -> None:
         if op.kind == "day":
             self._day(op)
+        elif op.kind == "entry":
+            self._entry(op)
         elif op.kind == "update":
             entry = self.entries.get(op.row_id)
             if entry is None or entry.deleted or entry.row is None:
@@ -91,6 +94,25 @@ class Model:
                 self.order.append(row_id)
             else:
                 entry.row, entry.deleted, entry.dirty, entry.has_problem = fresh, False, True, False
+
+    def _entry(self, op: Op) -> None:
+        """A clerk's save, planned against the rows as they are now (the
+        sheet's, at write time): a figure changed since the form was shown
+        drops the whole op, with the conflicts said in Romanian."""
+        current = [e.row for e in self.entries.values() if not e.deleted and e.row is not None and e.row.day == op.day]
+        plan = plan_save(op.entry, current, op.stamp)
+        if plan.conflicts:
+            self.dropped[op.id] = conflict_message(plan.conflicts)
+            return
+        for row in plan.deletes:
+            self.entries[row.row_id].deleted = True
+        for row in plan.upserts:
+            entry = self.entries.get(row.row_id)
+            if entry is None:
+                self.entries[row.row_id] = Entry(row, dirty=True)
+                self.order.append(row.row_id)
+            else:
+                entry.row, entry.deleted, entry.dirty, entry.has_problem = row, False, True, False
 
     def rows(self) -> list[Row]:
         return [e.row for k in self.order if not (e := self.entries[k]).deleted and e.row is not None]

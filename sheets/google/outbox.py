@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from domain.rows import Row
+from domain.saving import Entry
 from ..sqlite import SQLiteFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ops (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind         TEXT NOT NULL,            -- day | update | delete
+    kind         TEXT NOT NULL,            -- day | entry | update | delete
     office       TEXT NOT NULL,
     day          TEXT NOT NULL DEFAULT '',
     clerk        TEXT NOT NULL DEFAULT '',
@@ -85,6 +86,10 @@ def backoff_delay(failures: int, maximum: float, unit: float = 1.0,
     return min(unit * (2 ** min(n, 62) + rand()), maximum)
 
 
+#: ops that write a clerk's day (their (office, day, clerk) is kept in the ledger)
+DAY_KINDS = ("day", "entry")
+
+
 @dataclass
 class Op:
     id: int
@@ -103,6 +108,7 @@ class Op:
     next_attempt: float = 0.0
     last_error: str = ""
     done_at: float | None = None
+    entry: Entry | None = None  # kind "entry": a clerk's save, planned against the sheet at write time
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -113,6 +119,17 @@ def _row_to_json(row: Row) -> dict:
     return {"day": row.day.isoformat(), "activity": row.activity, "clerk": row.clerk, "lucrari": row.lucrari,
             "documente": row.documente, "part": row.part, "note": row.note, "entered_at": row.entered_at,
             "changed_by": row.changed_by, "changed_at": row.changed_at, "row_id": row.row_id}
+
+
+def _entry_to_json(entry: Entry) -> dict:
+    return {"values": [[*k, v] for k, v in entry.values.items()],
+            "base": None if entry.base is None else [[*k, v] for k, v in entry.base.items()]}
+
+
+def _entry(office: str, day: date, clerk: str, payload: dict) -> Entry:
+    base = payload.get("base")
+    return Entry(office, day, clerk, {(a, p, c): v for a, p, c, v in payload["values"]},
+                 None if base is None else {(a, p, c): v for a, p, c, v in base})
 
 
 def _op(record: sqlite3.Row) -> Op:
@@ -126,6 +143,8 @@ def _op(record: sqlite3.Row) -> Op:
         stamp=record["stamp"], created_at=record["created_at"], status=record["status"],
         attempts=record["attempts"], next_attempt=record["next_attempt"], last_error=record["last_error"],
         done_at=record["done_at"],
+        entry=_entry(office, date.fromisoformat(record["day"]), record["clerk"], payload)
+        if record["kind"] == "entry" else None,
     )
 
 
@@ -152,6 +171,17 @@ class Outbox:
             cur = con.execute(
                 "INSERT INTO ops (kind, office, day, clerk, payload, stamp, created_at) VALUES ('day',?,?,?,?,?,?)",
                 (office, day.isoformat(), clerk, payload, stamp, self.clock()),
+            )
+            return cur.lastrowid
+
+    def add_entry(self, entry: Entry, stamp: str) -> int:
+        """Queue a clerk's save: the figures typed and what the form showed,
+        planned against the sheet when it is written (domain/saving.py)."""
+        payload = json.dumps(_entry_to_json(entry), ensure_ascii=False)
+        with self._write() as con:
+            cur = con.execute(
+                "INSERT INTO ops (kind, office, day, clerk, payload, stamp, created_at) VALUES ('entry',?,?,?,?,?,?)",
+                (entry.office, entry.day.isoformat(), entry.clerk, payload, stamp, self.clock()),
             )
             return cur.lastrowid
 
@@ -232,7 +262,7 @@ class Outbox:
         """Write-ahead, before a write is sent: count the attempt, hold the ops
         until ``in_flight_until`` (a crash mid-request leaves them there) and
         mark their days ``maybe`` in the ledger. Returns the keys marked now."""
-        keys = sorted({op.key for op in ops if op.kind == "day"})
+        keys = sorted({op.key for op in ops if op.kind in DAY_KINDS})
         added = []
         with self._write() as con:
             for op in ops:
@@ -256,7 +286,7 @@ class Outbox:
                 else:
                     con.execute("UPDATE ops SET status='delivered', last_error='', done_at=? WHERE id=?",
                                 (now, op.id))
-                if op.kind == "day":
+                if op.kind in DAY_KINDS:
                     con.execute("INSERT OR REPLACE INTO ledger (office, day, clerk, state) VALUES (?,?,?,'delivered')",
                                 op.key)
 

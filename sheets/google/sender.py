@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from domain.rows import Row
+from domain.saving import plan_save
 
 from .client import Failure, SheetsClient
 from .directory import Directory, SheetInfo
@@ -198,7 +199,8 @@ class Sender:
 
     def _deliver(self, office: str, ops: list[Op]) -> int:
         """ONE write for ``office`` (plus the reads it needs); bookkeeping in the outbox."""
-        first = all(op.kind == "day" for op in ops) and not self.outbox.ledger(op.key for op in ops)
+        first = all(op.kind == "day" or (op.kind == "entry" and op.entry.base is not None and not any(
+            v is not None for v in op.entry.base.values())) for op in ops) and not self.outbox.ledger(op.key for op in ops)
         marked = self.outbox.begin_attempt(ops, self.tuning.clock() + self.tuning.in_flight_seconds)
         attempt = _Attempt(ops, max(op.attempts for op in ops) + 1, marked)
         seen = self.reads.cached([office], valid_only=False)  # even expired: rows typed by hand since are rare
@@ -228,7 +230,7 @@ class Sender:
     def _append(self, office: str, info: SheetInfo, attempt: _Attempt) -> None:
         header = self.directory.header(office, info)
         rows = [r.with_changes(entered_at=r.entered_at or op.stamp, changed_by="", changed_at="")
-                for op in attempt.ops for r in op.rows]
+                for op in attempt.ops for r in _new_rows(op)]
         values = [row_values(r, header, self._label(r)) for r in rows]
         if values:
             attempt.stage = "write"
@@ -311,6 +313,13 @@ class Sender:
                 "rows": [{"values": [extended_value(v) for v in row_values(r, header, self._label(r))]}
                          for r in appends]}})
         return out
+
+
+def _new_rows(op: Op) -> list[Row]:
+    """The rows an op appends to a day the sheet holds none of."""
+    if op.kind == "entry":
+        return plan_save(op.entry, [], op.stamp).upserts
+    return op.rows
 
 
 def _any_row_of(office: str, parsed: ParsedSheet | None, ops: list[Op]) -> bool:

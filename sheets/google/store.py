@@ -35,7 +35,7 @@ from domain.rows import Row, Tally, tally_rows
 from domain.saving import Entry, FieldChange, SaveConflict, plan_save
 from settings import default
 
-from ..base import ReadResult, RowNotFound
+from ..base import ReadResult, RowNotFound, StoreError
 from .client import SheetsClient
 from .directory import Directory
 from .http import DEFAULT_TIMEOUT
@@ -112,21 +112,31 @@ class GoogleStore:
         self.sender.ensure_running()
 
     def save_entry(self, entry: Entry) -> list[FieldChange]:
-        """Planned against the freshest view of the day (the sheet as last
-        read plus saves not delivered yet); the clerk's resulting rows of the
-        day, rows added by hand included, go out as one day op."""
-        current = self.read([entry.office], entry.day, entry.day).rows
-        plan = plan_save(entry, current, iso_at(self.clock()))
-        if plan.conflicts:
-            raise SaveConflict(plan.conflicts)
-        if not plan.writes:
-            return []
-        gone = {r.row_id for r in plan.deletes}
-        changed = {r.row_id: r for r in plan.upserts}
-        mine = [changed.pop(r.row_id, r) for r in current
-                if r.clerk.lower() == entry.clerk.lower() and r.row_id not in gone]
-        self.save_day(entry.office, entry.day, entry.clerk, mine + list(changed.values()))
-        return plan.changes
+        """Checked now against the freshest view of the day, and queued as an
+        ``entry`` op that the sender plans again against the sheet when it
+        writes (a figure typed by hand meanwhile drops it, said on
+        *Sincronizare*). A re-save reads the sheet first, so a hand edit
+        within the cache's lifetime still answers 409; a first save of a day
+        reads nothing. During an outage with nothing read yet, the entry is
+        queued unchecked: the sender's check keeps notes and marks."""
+        try:
+            current = self.read([entry.office], entry.day, entry.day).rows
+            seen = entry.base is not None and any(v is not None for v in entry.base.values())
+            if seen or any(r.clerk.lower() == entry.clerk.lower() for r in current):
+                current = self.read([entry.office], entry.day, entry.day, fresh=True).rows
+        except StoreError:
+            current = None
+        changes: list[FieldChange] = []
+        if current is not None:
+            plan = plan_save(entry, current, iso_at(self.clock()))
+            if plan.conflicts:
+                raise SaveConflict(plan.conflicts)
+            if not plan.writes:
+                return []
+            changes = plan.changes
+        self.outbox.add_entry(entry, iso_at(self.clock()))
+        self.sender.ensure_running()
+        return changes
 
     def row(self, office: str, row_id: str) -> Row:
         return self._current(office, row_id)
