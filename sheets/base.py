@@ -114,6 +114,11 @@ class Store(Protocol):
     def delete_row(self, office: str, row_id: str, by: str) -> Row:
         """Delete one row (supervisors); returns what was deleted."""
 
+    def protect_week(self, office: str, start: date, end: date, closed: bool, by: str) -> None:
+        """Make the rows of ``start``..``end`` read-only for people in the store
+        itself (``closed``), or editable again. The local store has no other
+        editors: nothing to do there."""
+
     def worksheet_url(self, slug: str) -> str | None:
         """A link to the office's worksheet, or None (no spreadsheet)."""
 

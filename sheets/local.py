@@ -60,6 +60,9 @@ class LocalStore:
     def worksheet_url(self, slug: str) -> None:
         return None
 
+    def protect_week(self, office: str, start: date, end: date, closed: bool, by: str) -> None:
+        return None  # only the app edits the local store
+
     def pending_count(self, offices: Iterable[str] | None = None) -> int:
         return 0
 

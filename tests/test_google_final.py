@@ -130,3 +130,30 @@ def test_an_outage_re_save_on_a_cold_worker_keeps_note_and_mark(server, emu, tmp
     assert cold.sync()["delivered"] == 1
     assert sheet_rows(emu) == [("l544-studiere", "ana", "3", "verificat de sef", "")]
     cold.close()
+
+
+def test_a_closed_week_is_protected_in_the_sheet_and_reopening_lifts_it(store, emu, clock):
+    from sheets_emulator import ProtectedRangeError
+
+    other_day = date(2026, 12, 2)  # the next week: stays editable
+    store.save_entry(entry({STUDIERE: 5, EMAIL: 2}, {}))
+    store.save_entry(Entry("presa", other_day, "ana", {STUDIERE: 1}, {}))
+    store.save_entry(Entry("presa", date(2026, 11, 23), "ion", {EMAIL: 4}, {}))
+    store.sync()
+    emu.sort_rows(PRESA, "C")  # a person sorted by activity: the week's rows are not contiguous
+    store.protect_week("presa", date(2026, 11, 23), date(2026, 11, 29), True, "sef")
+    assert store.sync()["pending"] == 0 and store.ops(statuses=("failed",)) == []
+    ranges = emu.protected_ranges(PRESA)
+    assert all(r["description"].startswith("Săptămână închisă 2026-W48 (sef)") for r in ranges)
+    covered = {i for r in ranges for i in range(r["range"]["startRowIndex"], r["range"]["endRowIndex"])}
+    values = emu.get_values(PRESA)
+    assert sorted(values[i][1] for i in covered) == ["2026-11-23", "2026-11-24", "2026-11-24"]
+    week_cell = a1_of(emu, "adrese-email", "lucrari")
+    with pytest.raises(ProtectedRangeError):
+        emu.set_cell(PRESA, f"G{min(covered) + 1}", 99)  # a person's edit of the closed week: refused
+    n = next(i for i, r in enumerate(values) if r[1] == "2026-12-02") + 1
+    emu.set_cell(PRESA, f"G{n}", 7)  # another week: allowed
+    store.protect_week("presa", date(2026, 11, 23), date(2026, 11, 29), False, "sef")
+    store.sync()
+    assert emu.protected_ranges(PRESA) == []
+    emu.set_cell(PRESA, week_cell, 3)  # reopened: a person may edit again

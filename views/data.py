@@ -99,6 +99,7 @@ def week(slug):
     if action == "close":
         if not state().set_week(slug, period.slug, True, by):
             abort(409, description="Săptămâna este deja închisă.")
+        store().protect_week(slug, period.start, period.end, True, by)
         flash(f"{period.title} a fost închisă.", "success")
         return redirect(back)
     reason = " ".join((form.reason.data or "").split())
@@ -108,6 +109,7 @@ def week(slug):
         return _render_table(office, period, _sorted(office, result.rows), result, week_form=form, status=400)
     if not state().set_week(slug, period.slug, False, by, reason):
         abort(409, description="Săptămâna nu este închisă: nu are ce fi redeschis.")
+    store().protect_week(slug, period.start, period.end, False, by)
     flash(f"{period.title} a fost redeschisă.", "success")
     return redirect(back)
 

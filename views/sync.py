@@ -13,8 +13,9 @@ from domain.romanian import count_phrase
 bp = Blueprint("sync", __name__, url_prefix="/data")
 
 ALL_DATES = (date(2000, 1, 1), date(2099, 12, 31))
-KINDS = {"day": "Ziua unui funcționar", "update": "Corectare", "delete": "Ștergere"}
-STATUSES = {"pending": "în așteptare", "failed": "eșuată"}
+KINDS = {"day": "Ziua unui funcționar", "entry": "Ziua unui funcționar", "update": "Corectare",
+         "delete": "Ștergere", "protect": "Protejarea săptămânii în foaie"}
+STATUSES = {"pending": "în așteptare", "failed": "eșuată", "dropped": "nescrisă (conflict)"}
 
 
 def _queue():
@@ -30,6 +31,18 @@ def _when(epoch: float | None) -> str:
     if not epoch:
         return "—"
     return datetime.fromtimestamp(epoch, timezone.utc).astimezone(BUCHAREST).strftime("%d.%m.%Y %H:%M:%S")
+
+
+def _what(op) -> str:
+    if op.kind == "day":
+        return f"{op.day.strftime('%d.%m.%Y')}, {op.clerk}, {_rows(len(op.rows))}"
+    if op.kind == "entry":
+        return f"{op.day.strftime('%d.%m.%Y')}, {op.clerk}"
+    if op.kind == "protect":
+        end = date.fromisoformat(op.changes["end"])
+        state = "închisă" if op.changes["closed"] else "redeschisă"
+        return f"săptămâna {op.day.strftime('%d.%m')}–{end.strftime('%d.%m.%Y')} {state} de {op.by}"
+    return f"rândul {op.row_id}, de {op.by}"
 
 
 @bp.route("/problems")
@@ -59,11 +72,10 @@ def outbox():
     s = _queue()
     titles = {o.slug: o.title for o in catalog().offices}
     ops = []
-    for op in s.ops():
+    for op in s.ops(statuses=("pending", "failed", "dropped")):
         ops.append({
             "id": op.id, "office": titles.get(op.office, op.office), "kind": KINDS.get(op.kind, op.kind),
-            "what": (f"{op.day.strftime('%d.%m.%Y')}, {op.clerk}, {_rows(len(op.rows))}" if op.kind == "day"
-                     else f"rândul {op.row_id}, de {op.by}"),
+            "what": _what(op),
             "status": op.status, "status_label": STATUSES.get(op.status, op.status), "attempts": op.attempts,
             "next": _when(op.next_attempt) if op.status == "pending" else "—", "created": _when(op.created_at),
             "error": op.last_error,

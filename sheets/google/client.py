@@ -94,6 +94,16 @@ class SheetsClient:
         return _call(lambda: self.http.fetch_sheet_metadata(
             self.spreadsheet_id, params={"includeGridData": "false", "fields": METADATA_FIELDS, **COMPACT}))
 
+    def protected_ranges(self, sheet_id: int) -> list[dict]:
+        """The protected ranges of one worksheet (ONE spreadsheets.get)."""
+        data = _call(lambda: self.http.fetch_sheet_metadata(self.spreadsheet_id, params={
+            "includeGridData": "false", **COMPACT,
+            "fields": "sheets(properties.sheetId,protectedRanges(protectedRangeId,description,range))"}))
+        for sheet in data.get("sheets", []):
+            if sheet.get("properties", {}).get("sheetId") == sheet_id:
+                return sheet.get("protectedRanges", [])
+        return []
+
     def values_get(self, a1_range: str) -> dict:
         """ONE values.get (FORMATTED_VALUE)."""
         return _call(lambda: self.http.values_get(self.spreadsheet_id, a1_range, params=dict(VALUE_PARAMS)))

@@ -38,7 +38,7 @@ from ..sqlite import SQLiteFile
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ops (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind         TEXT NOT NULL,            -- day | entry | update | delete
+    kind         TEXT NOT NULL,            -- day | entry | update | delete | protect
     office       TEXT NOT NULL,
     day          TEXT NOT NULL DEFAULT '',
     clerk        TEXT NOT NULL DEFAULT '',
@@ -183,6 +183,16 @@ class Outbox:
                 "INSERT INTO ops (kind, office, day, clerk, payload, stamp, created_at) VALUES ('entry',?,?,?,?,?,?)",
                 (entry.office, entry.day.isoformat(), entry.clerk, payload, stamp, self.clock()),
             )
+            return cur.lastrowid
+
+    def add_protect(self, office: str, start: date, end: date, closed: bool, by: str, stamp: str) -> int:
+        """Queue "protect (or unprotect) the rows of ``start``..``end`` in the
+        worksheet": a closed week is read-only for people, in the sheet itself."""
+        payload = json.dumps({"changes": {"end": end.isoformat(), "closed": closed}})
+        with self._write() as con:
+            cur = con.execute(
+                "INSERT INTO ops (kind, office, day, payload, by_user, stamp, created_at) "
+                "VALUES ('protect',?,?,?,?,?,?)", (office, start.isoformat(), payload, by, stamp, self.clock()))
             return cur.lastrowid
 
     def add_edit(self, kind: str, office: str, row_id: str, changes: dict, by: str, stamp: str) -> int:

@@ -34,6 +34,7 @@ from .client import Failure, SheetsClient
 from .directory import Directory, SheetInfo
 from .layout import HeaderMap, ParsedSheet, cell_values, column_runs, extended_value, quote_title, row_values
 from .model import Model
+from .protect import protect_week
 from .outbox import Op, Outbox, backoff_delay, lease_holder_id
 from .reads import Reads, Snapshot
 from .tuning import Tuning
@@ -198,7 +199,39 @@ class Sender:
     # -- one delivery ---------------------------------------------------------------
 
     def _deliver(self, office: str, ops: list[Op]) -> int:
-        """ONE write for ``office`` (plus the reads it needs); bookkeeping in the outbox."""
+        """The office's ops in order: runs of row ops (ONE write each), and a
+        closed week's protection on its own. Stops at the first failure."""
+        delivered, batch = 0, []
+        for op in ops + [None]:
+            if op is not None and op.kind != "protect":
+                batch.append(op)
+                continue
+            if batch:
+                done, ok = self._deliver_rows(office, batch)
+                delivered += done
+                if not ok:
+                    return delivered  # the rest waits, in order
+                batch = []
+            if op is not None:
+                if not self._deliver_protect(office, op):
+                    return delivered
+                delivered += 1
+        return delivered
+
+    def _deliver_protect(self, office: str, op: Op) -> bool:
+        attempt = _Attempt([op], op.attempts + 1, self.outbox.begin_attempt([op], self.tuning.clock()
+                                                                             + self.tuning.in_flight_seconds))
+        try:
+            protect_week(self, office, op, attempt)
+        except Exception as exc:
+            self._failed(office, attempt, exc)
+            return False
+        self.outbox.attempt_succeeded([op])
+        return True
+
+    def _deliver_rows(self, office: str, ops: list[Op]) -> tuple[int, bool]:
+        """ONE write for ``office`` (plus the reads it needs); bookkeeping in the
+        outbox. (ops delivered, whether the write went through)."""
         first = all(op.kind == "day" or (op.kind == "entry" and op.entry.base is not None and not any(
             v is not None for v in op.entry.base.values())) for op in ops) and not self.outbox.ledger(op.key for op in ops)
         marked = self.outbox.begin_attempt(ops, self.tuning.clock() + self.tuning.in_flight_seconds)
@@ -208,11 +241,11 @@ class Sender:
             info, dropped = self._write(office, attempt, first, seen)
         except Exception as exc:
             self._failed(office, attempt, exc)
-            return 0
+            return 0, False
         self.reads.invalidate(office)
         self.directory.written(info.sheet_id)
         self.outbox.attempt_succeeded(ops, dropped)
-        return len(ops) - len(dropped)
+        return len(ops) - len(dropped), True
 
     def _write(self, office: str, attempt: _Attempt, first: bool,
                seen: Snapshot | None) -> tuple[SheetInfo, dict[int, str]]:

@@ -171,6 +171,11 @@ class GoogleStore:
         result = self.read(offices, start, end, fresh=fresh)
         return tally_rows(result.rows, start, end, offices, daily), replace(result, rows=[])
 
+    def protect_week(self, office: str, start: date, end: date, closed: bool, by: str) -> None:
+        """Queued, then delivered at once if Google answers (sheets/google/protect.py)."""
+        self.outbox.add_protect(office, start, end, closed, by, iso_at(self.clock()))
+        self.deliver_now(office)
+
     def worksheet_url(self, slug: str) -> str:
         """Link to the office's worksheet (no network call)."""
         return cell_url(self.spreadsheet_id, self.directory.sheet_id(slug))
