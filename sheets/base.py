@@ -14,6 +14,7 @@ from typing import Iterable, Protocol, Sequence, runtime_checkable
 
 from domain.rows import Problem, Row, Tally
 from domain.saving import Entry, FieldChange
+from domain.trail import TrailLine
 
 @dataclass
 class ReadResult:
@@ -113,6 +114,10 @@ class Store(Protocol):
 
     def delete_row(self, office: str, row_id: str, by: str) -> Row:
         """Delete one row (supervisors); returns what was deleted."""
+
+    def hand_edits(self) -> list[TrailLine]:
+        """Figures people changed by hand in the store since the last call
+        (Google: noticed on reads), as audit trail lines; [] for the local store."""
 
     def protect_week(self, office: str, start: date, end: date, closed: bool, by: str) -> None:
         """Make the rows of ``start``..``end`` read-only for people in the store

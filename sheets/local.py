@@ -60,6 +60,9 @@ class LocalStore:
     def worksheet_url(self, slug: str) -> None:
         return None
 
+    def hand_edits(self) -> list:
+        return []  # nobody else edits the local store
+
     def protect_week(self, office: str, start: date, end: date, closed: bool, by: str) -> None:
         return None  # only the app edits the local store
 

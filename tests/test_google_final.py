@@ -157,3 +157,36 @@ def test_a_closed_week_is_protected_in_the_sheet_and_reopening_lifts_it(store, e
     store.sync()
     assert emu.protected_ranges(PRESA) == []
     emu.set_cell(PRESA, week_cell, 3)  # reopened: a person may edit again
+
+
+def test_a_hand_edit_in_the_sheet_is_in_the_audit_trail_with_its_cell(tmp_path, server, emu, monkeypatch):
+    """Through the app: a person retypes a figure in the worksheet; the week's
+    audit page lists it as „modificat direct în foaie” with the cell."""
+    from tests.conftest import login, make_app
+    from tests.htmltables import html_tables
+
+    monkeypatch.setenv("SHEETS_EMULATOR_HOST", server.host)
+    app = make_app(tmp_path, SHEETS_BACKEND="google", GOOGLE_SPREADSHEET_ID=SS, SHEETS_SYNC_INTERVAL=0,
+                   SHEETS_TIMEOUT=[2, 5], SHEETS_CACHE_TTL=0)
+    store = app.extensions["store"]
+    clerk, sup = app.test_client(), app.test_client()
+    login(clerk, "clerk"), login(sup, "supervisor")
+    assert clerk.post("/entry/presa?date=2026-11-24", data={"l544-studiere__lucrari": "5", "shown": "{}"}).status_code == 302
+    assert store.sync()["delivered"] == 1
+    assert sup.get("/data/presa?week=2026-W48").status_code == 200  # a read: the app has seen 5
+    cell = a1_of(emu, "l544-studiere", "lucrari")
+    emu.set_cell(PRESA, cell, 8)
+    emu.set_cell(PRESA, a1_of(emu, "l544-studiere", "note"), "din registru")
+    html = sup.get("/audit?service=presa&week=2026-W48").get_data(as_text=True)
+    lines = html_tables(html)[0][1:]
+    assert [line[1:] for line in lines[:2]] == [
+        ["(în foaie)", "modificat direct în foaie", "24.11.2026", "clerk", "Studiere solicitare", "Observații",
+         "—", "din registru", f"celula {a1_of(emu, 'l544-studiere', 'note')}"],
+        ["(în foaie)", "modificat direct în foaie", "24.11.2026", "clerk", "Studiere solicitare", "Nr. lucrări",
+         "5", "8", f"celula {cell}"],
+    ]
+    assert lines[2][1:3] == ["clerk", "salvare"]
+    # seen once: a second visit adds nothing
+    again = html_tables(sup.get("/audit?service=presa&week=2026-W48").get_data(as_text=True))[0][1:]
+    assert len(again) == len(lines)
+    store.close()

@@ -10,11 +10,18 @@ from flask_login import login_required
 from domain.periods import PeriodError, format_datetime, parse_period
 from domain.trail import KINDS
 from forms.catalog import COUNTERS
-from views.access import office_for, require_supervisor, state, today
+from sheets import StoreError
+from views.access import office_for, require_supervisor, state, store, today
 
 bp = Blueprint("audit", __name__)
 
 COUNTER_NAMES = dict(COUNTERS, note="Observații")
+
+
+def record_hand_edits() -> None:
+    """Figures people changed by hand in the worksheets, noticed by the
+    store's reads, go to the audit trail („modificat direct în foaie”)."""
+    state().record(store().hand_edits())
 
 
 def when(iso: str) -> str:
@@ -68,6 +75,11 @@ def view():
         abort(400, description=str(exc))
     if period.kind != "week":
         abort(400, description="Jurnalul se arată pe săptămâni: alegeți o săptămână (week=2026-W48).")
+    try:
+        store().read([office.slug], period.start, period.end)  # notices what people typed in the sheet
+    except StoreError:
+        pass  # Google unreachable: the trail as known so far
+    record_hand_edits()
     closure = state().week_closure(office.slug, period.slug)
     return render_template("audit.html", office=office, period=period,
                            closure=describe_closure(closure) if closure else "Deschisă",

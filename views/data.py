@@ -9,7 +9,7 @@ from wtforms.validators import Length
 
 from domain.trail import row_lines, week_of
 from views.access import catalog, office_for, require_supervisor, state, store, today
-from views.audit import describe_closure, trail_lines
+from views.audit import describe_closure, record_hand_edits, trail_lines
 from forms.base import TextForm
 from forms.entry import parse_count
 from domain.periods import PeriodError, format_date, format_datetime, parse_period
@@ -66,6 +66,7 @@ def table(slug):
     period = _period()
     result = store().read([slug], period.start, period.end, fresh=request.args.get("refresh") == "1")
     rows = _sorted(office, result.rows)
+    record_hand_edits()
     return _render_table(office, period, rows, result)
 
 

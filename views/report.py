@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from views.access import catalog, office_for, state, store, today
-from views.audit import trail_lines
+from views.audit import record_hand_edits, trail_lines
 from reports.model import build_report, daily_keys
 from domain.periods import PeriodError, parse_period, presets
 from reports.xlsx import build_xlsx
@@ -69,6 +69,7 @@ def _journal(report):
     if report.period.kind != "week":
         return ()
     week = report.period.slug
+    record_hand_edits()
     return [(o.title, trail_lines(catalog().office(o.slug), state().trail(o.slug, week))) for o in report.offices]
 
 

@@ -73,8 +73,9 @@ class _Flight:
 
 
 class Reads:
-    def __init__(self, client: SheetsClient, directory: Directory, tuning: Tuning):
+    def __init__(self, client: SheetsClient, directory: Directory, tuning: Tuning, on_read=None):
         self.client = client
+        self.on_read = on_read  # on_read(parsed worksheets, fetched_at): what people changed (witness.py)
         self.directory = directory
         self.tuning = tuning
         self._lock = threading.Lock()  # guards the cache and the flights
@@ -188,6 +189,8 @@ class Reads:
                     continue
                 raise
             parsed = self._parse(offices, found, windows, ranges, meta)
+            if self.on_read is not None:
+                self.on_read(parsed, fetched_at)
             return Snapshot(parsed, datetime.fromtimestamp(fetched_at, timezone.utc), fetched_at)
         raise AssertionError("unreachable")
 

@@ -54,8 +54,9 @@ class _Attempt:
 
 class Sender:
     def __init__(self, client: SheetsClient, directory: Directory, reads: Reads, outbox: Outbox, catalog,
-                 tuning: Tuning):
+                 tuning: Tuning, on_write=None):
         self.client = client
+        self.on_write = on_write  # on_write(rows as they now stand in the sheet)
         self.directory = directory
         self.reads = reads
         self.outbox = outbox
@@ -68,6 +69,7 @@ class Sender:
         self._pid = os.getpid()
         self._holder = lease_holder_id()
         self._pruned_at = 0.0
+        self._written: list[Row] = []  # the rows of the last write, as they now stand in the sheet
 
     # -- the background thread --------------------------------------------------
 
@@ -245,6 +247,8 @@ class Sender:
         self.reads.invalidate(office)
         self.directory.written(info.sheet_id)
         self.outbox.attempt_succeeded(ops, dropped)
+        if self.on_write is not None:
+            self.on_write(self._written)
         return len(ops) - len(dropped), True
 
     def _write(self, office: str, attempt: _Attempt, first: bool,
@@ -265,6 +269,7 @@ class Sender:
         rows = [r.with_changes(entered_at=r.entered_at or op.stamp, changed_by="", changed_at="")
                 for op in attempt.ops for r in _new_rows(op)]
         values = [row_values(r, header, self._label(r)) for r in rows]
+        self._written = rows
         if values:
             attempt.stage = "write"
             self.client.append(info.sheet_id, info.title, info.rows, info.cols, values)
@@ -278,6 +283,7 @@ class Sender:
         for op in attempt.ops:
             model.apply(op)
         requests_ = self._write_requests(info, header, model, parsed)
+        self._written = model.rows()
         if requests_:
             attempt.stage = "write"
             self.client.batch_update(requests_)

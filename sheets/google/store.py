@@ -33,6 +33,7 @@ import requests
 from domain.clock import iso_at
 from domain.rows import Row, Tally, tally_rows
 from domain.saving import Entry, FieldChange, SaveConflict, plan_save
+from domain.trail import TrailLine
 from settings import default
 
 from ..base import ReadResult, RowNotFound, StoreError
@@ -44,6 +45,7 @@ from .outbox import OPEN, Op, Outbox
 from .reads import FRESH_MIN_AGE, Reads, view
 from .sender import Sender
 from .tuning import Tuned, Tuning
+from .witness import Witness
 
 __all__ = ["FRESH_MIN_AGE", "GoogleStore"]
 
@@ -83,8 +85,10 @@ class GoogleStore:
         self.http = self.client.http
         self.outbox = Outbox(outbox_path, clock)
         self.directory = Directory(self.client, catalog, self.outbox, self.tuning)
-        self.reads = Reads(self.client, self.directory, self.tuning)
-        self.sender = Sender(self.client, self.directory, self.reads, self.outbox, catalog, self.tuning)
+        self.witness = Witness(outbox_path, clock)
+        self.reads = Reads(self.client, self.directory, self.tuning, on_read=self.witness.read)
+        self.sender = Sender(self.client, self.directory, self.reads, self.outbox, catalog, self.tuning,
+                             on_write=self.witness.wrote)
 
     @property
     def _flush_lock(self):
@@ -170,6 +174,11 @@ class GoogleStore:
         offices = list(offices)
         result = self.read(offices, start, end, fresh=fresh)
         return tally_rows(result.rows, start, end, offices, daily), replace(result, rows=[])
+
+    def hand_edits(self) -> list[TrailLine]:
+        """Figures people changed in the worksheets since the last call
+        (sheets/google/witness.py), for the audit trail."""
+        return self.witness.drain()
 
     def protect_week(self, office: str, start: date, end: date, closed: bool, by: str) -> None:
         """Queued, then delivered at once if Google answers (sheets/google/protect.py)."""

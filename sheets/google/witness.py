@@ -1,0 +1,103 @@
+"""Changes people type in the worksheets, noticed by the app.
+
+The app remembers, per row id, the figures it last wrote or read. When a
+read shows a row whose Nr. lucrări, Nr. documente produse or Observații
+differ from that, someone changed them in the sheet: the change is kept (in
+the outbox's database, in the instance folder) until the app records it in
+its audit trail as „modificat direct în foaie”, with the cell (e.g. ``G14``).
+A read sent before the app's own last write of a row is not compared (it
+may show the figures from before that write). A row seen for the first time
+is only remembered.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from domain.rows import Row
+from domain.trail import TrailLine, text, week_of
+
+from ..sqlite import SQLiteFile
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS seen (
+    row_id    TEXT PRIMARY KEY,
+    lucrari   TEXT NOT NULL,
+    documente TEXT NOT NULL,
+    note      TEXT NOT NULL,
+    at        REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS hand_edits (
+    id       INTEGER PRIMARY KEY,
+    office   TEXT NOT NULL,
+    week     TEXT NOT NULL,
+    day      TEXT NOT NULL,
+    clerk    TEXT NOT NULL,
+    activity TEXT NOT NULL,
+    part     TEXT NOT NULL,
+    counter  TEXT NOT NULL,
+    old      TEXT NOT NULL,
+    new      TEXT NOT NULL,
+    cell     TEXT NOT NULL
+);
+"""
+FIELDS = ("lucrari", "documente", "note")
+BY = "(în foaie)"
+
+
+def _column(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        name = chr(65 + rem) + name
+    return name
+
+
+class Witness:
+    def __init__(self, path, clock):
+        self.db = SQLiteFile(path, SCHEMA)
+        self.clock = clock
+
+    def wrote(self, rows: Iterable[Row]) -> None:
+        """The app wrote these rows (as they now stand in the sheet)."""
+        now = self.clock()
+        with self.db.transaction() as con:
+            con.executemany("INSERT OR REPLACE INTO seen (row_id, lucrari, documente, note, at) VALUES (?,?,?,?,?)",
+                            [(r.row_id, text(r.lucrari), text(r.documente), r.note, now) for r in rows])
+
+    def read(self, parsed: dict, fetched_at: float) -> None:
+        """Compare a read's worksheets with what the app last wrote or read."""
+        with self.db.transaction() as con:
+            for office, sheet in parsed.items():
+                if sheet is None or sheet.header is None:
+                    continue
+                for srow in sheet.rows:
+                    row = srow.row
+                    if row is None or srow.duplicate_of is not None or not srow.row_id:
+                        continue
+                    values = (text(row.lucrari), text(row.documente), row.note)
+                    before = con.execute("SELECT lucrari, documente, note, at FROM seen WHERE row_id=?",
+                                         (row.row_id,)).fetchone()
+                    if before is not None and before["at"] > fetched_at:
+                        continue  # the app wrote it after this read was sent
+                    if before is not None:
+                        for field, old, new in zip(FIELDS, tuple(before)[:3], values):
+                            if old != new and field in sheet.header.positions:
+                                cell = f"{_column(sheet.header.positions[field])}{srow.index + 1}"
+                                con.execute(
+                                    "INSERT INTO hand_edits (office, week, day, clerk, activity, part, counter, old, "
+                                    "new, cell) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                                    (office, week_of(row.day), row.day.isoformat(), row.clerk, row.activity,
+                                     row.part, field, old, new, cell))
+                        if tuple(before)[:3] == values:
+                            continue
+                    con.execute("INSERT OR REPLACE INTO seen (row_id, lucrari, documente, note, at) "
+                                "VALUES (?,?,?,?,?)", (row.row_id, *values, fetched_at))
+
+    def drain(self) -> list[TrailLine]:
+        """The changes noticed since the last call, oldest first (then forgotten)."""
+        with self.db.transaction() as con:
+            records = con.execute("SELECT * FROM hand_edits ORDER BY id").fetchall()
+            con.execute("DELETE FROM hand_edits WHERE id <= ?", (records[-1]["id"] if records else 0,))
+        return [TrailLine(BY, r["office"], r["week"], "hand", r["day"], r["clerk"], r["activity"], r["part"],
+                          r["counter"], r["old"], r["new"], cell=r["cell"]) for r in records]
