@@ -17,6 +17,7 @@ from domain.rows import Row
 from domain.trail import TrailLine, text, week_of
 
 from ..sqlite import SQLiteFile
+from .layout import column_letters
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (
@@ -42,15 +43,6 @@ CREATE TABLE IF NOT EXISTS hand_edits (
 """
 FIELDS = ("lucrari", "documente", "note")
 BY = "(în foaie)"
-
-
-def _column(index: int) -> str:
-    name = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        name = chr(65 + rem) + name
-    return name
 
 
 class Witness:
@@ -83,7 +75,7 @@ class Witness:
                     if before is not None:
                         for field, old, new in zip(FIELDS, tuple(before)[:3], values):
                             if old != new and field in sheet.header.positions:
-                                cell = f"{_column(sheet.header.positions[field])}{srow.index + 1}"
+                                cell = f"{column_letters(sheet.header.positions[field])}{srow.index + 1}"
                                 con.execute(
                                     "INSERT INTO hand_edits (office, week, day, clerk, activity, part, counter, old, "
                                     "new, cell) VALUES (?,?,?,?,?,?,?,?,?,?)",
