@@ -135,7 +135,8 @@ def test_empty_form_saves_nothing(app, as_user):
 
 
 @pytest.mark.parametrize("query, status, message", [
-    ("date=2026-13-01", 400, "Data „2026-13-01” nu este validă. Folosiți forma AAAA-LL-ZZ"),
+    ("date=2026-13-01", 400, "Data „2026-13-01” nu este validă. Folosiți forma ZZ.LL.AAAA, de exemplu 27.11.2026."),
+    ("date=31.11.2026", 400, "Data „31.11.2026” nu este validă."),
     ("date=ieri", 400, "Data „ieri” nu este validă."),
     ("date=1999-12-31", 400, "Data este prea veche."),
 ])

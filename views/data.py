@@ -8,11 +8,13 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from domain.trail import row_lines, week_of
-from views.access import catalog, office_for, require_supervisor, state, store, today
+from views.access import catalog, members, office_for, people_context, require_supervisor, state, store, today
 from views.audit import describe_closure, trail_lines
 from forms.base import TextForm
 from forms.entry import parse_count
-from domain.periods import PeriodError, format_date, format_datetime, parse_period
+from domain.periods import (MAX_RANGE_DAYS, Period, PeriodError, days_phrase, format_date, format_datetime,
+                            format_numeric, parse_date, parse_period, working_days)
+from reports.model import build_report, daily_keys
 from sheets import RowNotFound, StoreError
 
 bp = Blueprint("data", __name__, url_prefix="/data")
@@ -34,6 +36,12 @@ class DeleteForm(TextForm):
     pass
 
 
+class AbsenceForm(TextForm):
+    clerk = StringField("Funcționarul")
+    start = StringField("De la")
+    end = StringField("până la")
+
+
 class WeekForm(TextForm):
     reason = TextAreaField("Motivul redeschiderii", validators=[Length(max=500, message="Cel mult 500 de caractere.")])
 
@@ -49,7 +57,11 @@ def _period():
 @login_required
 def index():
     require_supervisor()
-    return render_template("data_index.html", offices=catalog().offices, period=_period(),
+    period = _period()
+    slugs = list(catalog().slugs)
+    tally, result = store().tally(slugs, period.start, period.end, daily_keys(catalog()))
+    report = build_report(catalog(), tally, period, offices=slugs, today=today(), **people_context(slugs, period))
+    return render_template("data_index.html", offices=catalog().offices, period=period, report=report,
                            google=store().sync_queue is not None)
 
 
@@ -72,12 +84,16 @@ def table(slug):
 def _render_table(office, period, rows, result, week_form=None, status=200):
     week = period.slug if period.kind == "week" else None
     closure = state().week_closure(office.slug, week) if week else None
+    report = build_report(catalog(), rows, period, offices=[office.slug], today=today(),
+                          **people_context([office.slug], period))
     return render_template(
         "data.html", office=office, period=period, rows=rows, result=result, format_date=format_date,
         format_datetime=format_datetime, week=week, closure=closure and describe_closure(closure),
         trail=trail_lines(office, state().trail(office.slug, week, limit=20)) if week else [],
         form=RowForm(formdata=None), delete_form=DeleteForm(), week_form=week_form or WeekForm(formdata=None),
-        sheet_url=store().worksheet_url(slug=office.slug),
+        sheet_url=store().worksheet_url(slug=office.slug), completeness=report.offices[0].completeness,
+        absence_form=AbsenceForm(formdata=None), first_day=format_numeric(period.start),
+        last_day=format_numeric(min(period.end, max(period.start, today()))),
     ), status
 
 
@@ -154,3 +170,46 @@ def _pending_note(slug: str) -> str:
         return (" Foaia de calcul nu răspunde acum: modificarea este păstrată și va fi trimisă automat "
                 "(vezi Sincronizare).")
     return ""
+
+
+@bp.route("/<slug>/absence", methods=["POST"])
+@login_required
+def absence(slug):
+    """A supervisor marks a member clerk absent (leave) for a range of days,
+    or cancels it: those working days are not counted missing."""
+    require_supervisor()
+    office = office_for(slug)
+    form = AbsenceForm()
+    action = request.form.get("action")
+    if not form.validate_on_submit() or action not in ("absent", "present"):
+        abort(400, description="Cererea nu a putut fi înțeleasă.")
+    clerk = (form.clerk.data or "").strip()
+    known = {name.casefold(): name for name in members([slug])[slug]}
+    if clerk.casefold() not in known:
+        abort(400, description=f"„{clerk}” nu este funcționar al serviciului {office.title}.")
+    clerk = known[clerk.casefold()]
+    try:
+        first = parse_date(form.start.data or "", "început")
+        last = parse_date(form.end.data or form.start.data or "", "sfârșit")
+    except PeriodError as exc:
+        abort(400, description=str(exc))
+    if first > last:
+        abort(400, description=f"Data de început ({format_date(first)}) este după data de sfârșit "
+                               f"({format_date(last)}).")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        abort(400, description=f"Se pot marca cel mult {days_phrase(MAX_RANGE_DAYS)} odată.")
+    days = working_days(first, last)
+    if not days:
+        abort(400, description="Perioada aleasă nu are zile lucrătoare.")
+    closed = sorted({w for w in Period.between(first, last).iso_weeks if state().week_closure(slug, w)})
+    if closed:
+        abort(409, description=f"Săptămâna {', '.join(closed)} este închisă: absențele ei nu se mai schimbă "
+                               "până la redeschidere.")
+    state().set_absent(slug, clerk, days, action == "absent", current_user.username)
+    span = format_date(first) if first == last else f"{format_date(first)} – {format_date(last)}"
+    if action == "absent":
+        flash(f"{clerk} este marcat absent: {days_phrase(len(days))} lucrătoare ({span}).", "success")
+    else:
+        flash(f"Absențele lui {clerk} din {span} au fost anulate.", "success")
+    back = {k: v for k, v in request.args.items() if k in ("week", "from", "to")} or Period.week_of(first).query()
+    return redirect(url_for("data.table", slug=slug, **back))

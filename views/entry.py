@@ -14,8 +14,8 @@ from forms.catalog import COUNTERS
 from forms.entry import entry_from_form, form_class, form_data_from_rows, own_rows, shown_values
 from sheets import StoreError
 from domain.periods import format_day_short as day_label
-from domain.periods import (count_phrase, format_weekday_date, holiday_name, latest_working_day,
-                             working_days)
+from domain.periods import (PeriodError, count_phrase, format_numeric, format_weekday_date, holiday_name,
+                             latest_working_day, parse_date, working_days)
 
 
 def format_date(day: date) -> str:
@@ -25,13 +25,15 @@ bp = Blueprint("entry", __name__)
 
 
 def parse_day(raw: str | None) -> date:
-    """``YYYY-MM-DD`` (default today); malformed or future dates get a 400."""
+    """``23.11.2026`` or ``2026-11-23`` (default today); malformed or future
+    dates get a 400."""
     if not raw:
         return today()
     try:
-        day = date.fromisoformat(raw.strip())
-    except ValueError:
-        abort(400, description=f"Data „{raw}” nu este validă. Folosiți forma AAAA-LL-ZZ, de exemplu {today().isoformat()}.")
+        day = parse_date(raw, "", check_years=False)
+    except PeriodError:
+        abort(400, description=f"Data „{raw}” nu este validă. Folosiți forma ZZ.LL.AAAA, de exemplu "
+                               f"{format_numeric(today())}.")
     if day > today():
         abort(400, description=f"Nu puteți completa o zi din viitor ({format_date(day)}).")
     if day.year < 2000:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
-from views.access import catalog, office_for, state, store, today
+from views.access import catalog, office_for, people_context, state, store, today
 from views.audit import trail_lines
 from reports.model import build_report, daily_keys
 from domain.periods import PeriodError, parse_period, presets
@@ -38,7 +38,7 @@ def _report():
     report = build_report(
         catalog(), result.rows, period, offices=slugs, today=today(), read_at=result.read_at,
         stale=result.stale, pending=result.pending, problems=len(result.problems),
-        closures=state().closures(slugs, period.iso_weeks),
+        **people_context(slugs, period),
     )
     return report, result.rows, service
 
@@ -51,7 +51,7 @@ def _tallied_report():
                                   fresh=request.args.get("refresh") == "1")
     report = build_report(catalog(), tally, period, offices=slugs, today=today(), read_at=result.read_at,
                           stale=result.stale, pending=result.pending, problems=len(result.problems),
-                          closures=state().closures(slugs, period.iso_weeks))
+                          **people_context(slugs, period))
     return report, service
 
 
