@@ -69,10 +69,32 @@ class Line:
     label: str  # short label (forms)
     kind: str
     cells: tuple[Cell, ...]  # in COUNTERS order
+    previous: tuple[Cell, ...] = ()  # the previous period's cells, when compared
 
     @property
     def cell_by_counter(self) -> dict[str, Cell]:
         return dict(zip(COUNTERS, self.cells))
+
+    @property
+    def columns(self) -> tuple[Cell, ...]:
+        """The count cells as the table shows them: per counter, the figure,
+        then (when compared) the previous period's and the change."""
+        if not self.previous:
+            return self.cells
+        return tuple(c for trio in zip(self.cells, self.previous, self.changes) for c in trio)
+
+    @property
+    def changes(self) -> tuple[Cell, ...]:
+        """Per counter, this period's figure minus the previous one ("+3",
+        "−2", "0"), for plain counts; blank for words and breakdowns."""
+        out = []
+        for now, before in zip(self.cells, self.previous):
+            if now.is_number and before.is_number:
+                diff = now.value - before.value
+                out.append(Cell(f"+{diff}" if diff > 0 else f"−{-diff}" if diff < 0 else "0", diff, True))
+            else:
+                out.append(BLANK)
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -249,10 +271,35 @@ class Report:
     orphan_keys: tuple[str, ...] = ()  # "office/activity" or "office/activity/part", sorted
     headers: tuple[str, ...] = HEADERS
     institution: str = INSTITUTION
+    previous: Period | None = None  # the period compared with (``with_previous``)
 
     @property
     def title(self) -> str:
         return self.period.title
+
+    @property
+    def heading(self) -> str:
+        """The page's and the XLSX's title: "Raport de activitate — Săptămâna …"."""
+        return f"Raport de activitate — {self.period.title}"
+
+    @property
+    def situation_text(self) -> str:
+        """"Situația la 27 noiembrie 2026, 16:42" (when the figures were read)."""
+        return f"Situația la {format_datetime(self.read_at)}" if self.read_at else ""
+
+    @property
+    def column_titles(self) -> tuple[str, ...]:
+        """The table's header: with a comparison, per counter its figure, the
+        previous period's and the change."""
+        if self.previous is None:
+            return self.headers
+        counters = tuple(t for c in COUNTERS.values() for t in (c, f"{c}, perioada anterioară", "Diferența"))
+        return (*self.headers[:2], *counters)
+
+    @property
+    def previous_title(self) -> str:
+        """"Săptămâna 16–20 noiembrie 2026" of the compared period, or ""."""
+        return self.previous.title if self.previous else ""
 
     @property
     def counter_titles(self) -> tuple[str, ...]:
@@ -490,3 +537,16 @@ def build_report(
         orphans=orphans,
         orphan_keys=tuple(sorted(set(orphan_keys))),
     )
+
+
+def with_previous(report: Report, previous: Report) -> Report:
+    """``report`` with each line carrying the previous period's cells (the
+    same catalog lines, built by ``build_report`` for ``Period.prev()``)."""
+    before = {(o.slug, line.activity_id): line.cells for o in previous.offices for line in o.lines}
+    offices = tuple(
+        replace(o, groups=tuple(
+            replace(g, lines=tuple(replace(line, previous=before.get((o.slug, line.activity_id), ()))
+                                   for line in g.lines))
+            for g in o.groups))
+        for o in report.offices)
+    return replace(report, offices=offices, previous=previous.period)
