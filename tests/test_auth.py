@@ -25,6 +25,9 @@ MATRIX = {
     ("POST", "/data/presa/norow"): (ANON, 403, 403, 302, 302, ANON),
     ("POST", "/data/presa/week?week=2026-W48"): (ANON, 403, 403, 400, 400, ANON),  # no action: 400
     ("POST", "/data/presa/absence"): (ANON, 403, 403, 400, 400, ANON),  # no action: 400
+    ("POST", "/data/presa/grid"): (ANON, 403, 403, 302, 302, ANON),  # nothing changed: back to the grid
+    ("GET", "/data/presa/delete"): (ANON, 403, 403, 400, 400, ANON),  # no day: 400
+    ("POST", "/data/presa/delete"): (ANON, 403, 403, 400, 400, ANON),
     ("GET", "/audit?service=presa&week=2026-W48"): (ANON, 403, 403, 200, 200, ANON),
     ("GET", "/audit?service=nuexista&week=2026-W48"): (ANON, 403, 403, 404, 404, ANON),
     ("GET", "/report"): (ANON, 200, 200, 200, 200, ANON),
@@ -171,7 +174,8 @@ def test_csrf_enforced_on_posts(tmp_path):
     assert "/login" in c.get("/").headers["Location"]
     token = csrf_token(c.get("/login").get_data(as_text=True))
     assert c.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token}).status_code == 302
-    for url in ("/logout", "/users", "/users/clerk2/disable", "/data/presa/norow", "/data/presa/absence"):
+    for url in ("/logout", "/users", "/users/clerk2/disable", "/data/presa/norow", "/data/presa/absence",
+                "/data/presa/grid?week=2026-W48"):
         r = c.post(url, data={})
         assert r.status_code == 400, url
         assert "Formularul a expirat sau nu este valid." in r.get_data(as_text=True)
