@@ -46,6 +46,13 @@ def test_a_silent_clerk_is_listed_as_missing(app, as_user):
         "Toate zilele lucrătoare de până azi au înregistrări, dar nu de la toți funcționarii. "
         "Funcționari cu zile necompletate: clerk2 — 5 zile (lun. 23 nov., mar. 24 nov., mie. 25 nov., "
         "joi 26 nov., vin. 27 nov.).")
+    home = sup.get("/").get_data(as_text=True)
+    listed = re.findall(r'<li class="person-missing">(.*?)</li>', home.split("Cine nu a completat", 1)[1], re.S)
+    assert [" ".join(re.sub(r"<[^>]+>", "", x).split()) for x in listed] == [
+        "clerk2 (SERVICIUL PRESĂ): fără înregistrări în 5 zile (lun. 23 nov., mar. 24 nov., mie. 25 nov., "
+        "joi 26 nov., vin. 27 nov.)",
+        "other (SERVICIUL CONSILIERE ȘI ÎNDRUMARE): fără înregistrări în 5 zile (lun. 23 nov., mar. 24 nov., "
+        "mie. 25 nov., joi 26 nov., vin. 27 nov.)"]
     index = sup.get("/data/?week=2026-W48").get_data(as_text=True)
     assert "<strong>clerk2</strong>:\n      fără înregistrări în 5 zile" in index
     assert "<strong>other</strong>:\n      fără înregistrări în 5 zile" in index  # Consiliere's clerk
