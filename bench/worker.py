@@ -140,7 +140,7 @@ def xlsx(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict
         w = time.perf_counter()
         tally, result = store.tally(catalog.slugs, start, end, daily)
         report = build_report(catalog, tally, period, today=date(2100, 1, 1), read_at=result.read_at)
-        weekly = [(wk, store.tally(catalog.slugs, wk.start, wk.end, daily)[0]) for wk in weeks_of(period)]
+        weekly = [(wk, store.tally(catalog.slugs, wk.start, wk.end, set())[0]) for wk in weeks_of(period)]
         trends = [(o.title, [(format_numeric(wk.start), office_totals(o, t)) for wk, t in weekly])
                   for o in catalog.offices]
         parts.setdefault("data", []).append(time.perf_counter() - w)
