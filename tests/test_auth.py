@@ -82,6 +82,7 @@ def test_authorization_matrix(matrix_app, role_index, role):
         c = client_for(matrix_app, role)
         response = c.open(url, method=method, data={} if method == "POST" else None)
         got[(method, url)] = response.status_code
+        response.close()  # a streamed download (report-rows.csv) ends its request context here
         if role == "anonymous" and response.status_code == ANON and url != "/logout":
             assert "/login?next=" in response.headers["Location"]
     assert got == {k: v[role_index] for k, v in MATRIX.items()}
