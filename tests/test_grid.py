@@ -169,3 +169,37 @@ def test_deleting_a_clerks_day_asks_first(app, as_user):
     kinds = [(t["kind"], t["activity"], t["counter"]) for t in app.extensions["state"].trail("presa", W)]
     assert sorted(kinds) == [("delete", "comunicate-site", "documente"), ("delete", "comunicate-site", "lucrari"),
                              ("delete", "l544-studiere", "lucrari"), ("delete", "monitorizare-presa", "lucrari")]
+
+
+def test_grid_save_on_the_google_backend(tmp_path, monkeypatch):
+    """The same save through real gspread against the in-repo emulator: a
+    correction, a new figure (created for the clerk, marked as corrected by
+    the supervisor) and an unticked daily activity."""
+    from sheets_emulator import EmulatorServer
+    from tests.conftest import login, make_app
+
+    with EmulatorServer() as server:
+        server.emulator.create_spreadsheet("1GridOnGoogle_abcdefghijklmnopq", title="Raportare")
+        monkeypatch.setenv("SHEETS_EMULATOR_HOST", server.host)
+        app = make_app(tmp_path / "g", SHEETS_BACKEND="google", GOOGLE_SPREADSHEET_ID="1GridOnGoogle_abcdefghijklmnopq",
+                       SHEETS_SYNC_INTERVAL=0)
+        seed(app)
+        store = app.extensions["store"]
+        store.sync_queue.sync(max_seconds=10)
+        sup = app.test_client()
+        login(sup, "supervisor")
+        data = page_form(sup.get(f"/data/presa?week={W}").get_data(as_text=True))
+        data[name("l544-studiere", "lucrari", TUE, "clerk")] = "5"
+        data[name("adrese-email", "lucrari", WED, "clerk2")] = "3"
+        del data[name("monitorizare-presa", "lucrari", TUE, "clerk")]
+        r = sup.post(f"/data/presa/grid?week={W}", data=data)
+        assert r.status_code == 302
+        assert store.sync_queue.sync(max_seconds=10)["pending"] == 0
+        assert stored(app) == [
+            (24, "clerk", "comunicate-site", "", 1, 3, ""),
+            (24, "clerk", "l544-studiere", "", 5, None, "supervisor"),
+            (25, "clerk2", "adrese-email", "", 3, None, "supervisor"),
+        ]
+        kinds = sorted((t["kind"], t["activity"]) for t in app.extensions["state"].trail("presa", W))
+        assert kinds == [("correct", "adrese-email"), ("correct", "l544-studiere"), ("delete", "monitorizare-presa")]
+        store.close()
