@@ -4,7 +4,11 @@
 
 prints one JSON object. ``ours`` = LocalStore.tally + build_report (what the
 report page does: SQLite sums, no object per row); ``pandas`` = read_sql + pivot_table over the same rows;
-``xlsx`` = ours + build_xlsx of the year (what the XLSX download does).
+``xlsx`` = what the XLSX download does for the year: the tally, the report,
+the weekly tallies of the „Tendințe” sheet and build_xlsx (report sheets
+only); ``csv`` = the raw rows download (reports/rows_csv.py, read a month at
+a time); ``raw`` = XlsxWriter's own speed: the same rows written as plain
+cells of one sheet in constant_memory mode (what the old „Date” sheet cost).
 Times are wall-clock seconds (best and median of REPEAT runs) and CPU
 seconds of this process; memory is the peak RSS (ru_maxrss) and the RSS
 before the measured step.
@@ -118,23 +122,115 @@ def pandas_(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> d
 
 
 def xlsx(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict:
+    from domain.periods import Period, format_numeric
     from forms import load_catalog
-    from reports.model import build_report
-    from domain.periods import Period
+    from reports.model import build_report, daily_keys
+    from reports.trends import office_totals, weeks_of
     from reports.xlsx import build_xlsx
     from sheets.local import LocalStore
 
     catalog = load_catalog(catalog_dir)
-    result = LocalStore(db).read(catalog.slugs, start, end)
-    report = build_report(catalog, result.rows, Period.between(start, end), today=date(2100, 1, 1),
-                          read_at=result.read_at)
+    store = LocalStore(db)
+    period = Period.between(start, end)
+    daily = daily_keys(catalog)
     before, peak_before = rss_mb(), peak_mb()
-    data, times = timed(lambda: build_xlsx(report, result.rows, catalog), repeat)
-    return {**times, "rows": len(result.rows), "bytes": len(data), "rss_before_mb": before,
+    parts = {}
+
+    def run():
+        w = time.perf_counter()
+        tally, result = store.tally(catalog.slugs, start, end, daily)
+        report = build_report(catalog, tally, period, today=date(2100, 1, 1), read_at=result.read_at)
+        weekly = [(wk, store.tally(catalog.slugs, wk.start, wk.end, set())[0]) for wk in weeks_of(period)]
+        trends = [(o.title, [(format_numeric(wk.start), office_totals(o, t)) for wk, t in weekly])
+                  for o in catalog.offices]
+        parts.setdefault("data", []).append(time.perf_counter() - w)
+        w = time.perf_counter()
+        data = build_xlsx(report, trends=trends)
+        parts.setdefault("write", []).append(time.perf_counter() - w)
+        return data
+
+    data, times = timed(run, repeat)
+    return {**times, "data_median_s": statistics.median(parts["data"]),
+            "write_median_s": statistics.median(parts["write"]), "bytes": len(data), "rss_before_mb": before,
             "peak_before_mb": peak_before, "peak_mb": peak_mb()}
 
 
-TASKS = {"ours": ours, "pandas": pandas_, "xlsx": xlsx}
+def _months(start: date, end: date):
+    from datetime import timedelta
+
+    while start <= end:
+        nxt = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        yield start, min(end, nxt - timedelta(days=1))
+        start = nxt
+
+
+def csv_(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict:
+    from forms import load_catalog
+    from reports.rows_csv import stream_csv
+    from sheets.local import LocalStore
+
+    catalog = load_catalog(catalog_dir)
+    store = LocalStore(db)
+    before = rss_mb()
+    first = []
+
+    def run():
+        w = time.perf_counter()
+        chunks = ((a, b, store.read(catalog.slugs, a, b).rows) for a, b in _months(start, end))
+        size = 0
+        for i, chunk in enumerate(stream_csv(catalog, catalog.slugs, chunks)):
+            if i == 1:
+                first.append(time.perf_counter() - w)
+            size += len(chunk)
+        return size
+
+    size, times = timed(run, repeat)
+    return {**times, "first_chunk_s": min(first), "bytes": size, "rss_before_mb": before, "peak_mb": peak_mb()}
+
+
+def raw(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict:
+    """XlsxWriter's raw speed: every row as 12 plain cells (numbers, strings,
+    a date), no sorting, no formats but the date's."""
+    import io
+
+    import xlsxwriter
+
+    from sheets.local import LocalStore
+    from forms import load_catalog
+
+    catalog = load_catalog(catalog_dir)
+    rows = LocalStore(db).read(catalog.slugs, start, end).rows
+    before = rss_mb()
+
+    def run():
+        buf = io.BytesIO()
+        wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
+                                       "strings_to_urls": False})
+        ws = wb.add_worksheet("Date")
+        fmt = wb.add_format({"num_format": "dd.mm.yyyy"})
+        for r, row in enumerate(rows, start=1):
+            ws.write_datetime(r, 0, row.day, fmt)
+            ws.write_string(r, 1, row.office)
+            ws.write_string(r, 2, row.activity)
+            ws.write_string(r, 3, row.activity)
+            ws.write_string(r, 4, row.part)
+            ws.write_string(r, 5, row.clerk)
+            if row.lucrari is not None:
+                ws.write_number(r, 6, row.lucrari)
+            if row.documente is not None:
+                ws.write_number(r, 7, row.documente)
+            ws.write_string(r, 8, row.note)
+            ws.write_string(r, 9, row.entered_at)
+            ws.write_string(r, 10, row.changed_by)
+            ws.write_string(r, 11, row.changed_at)
+        wb.close()
+        return len(buf.getvalue())
+
+    size, times = timed(run, repeat)
+    return {**times, "rows": len(rows), "bytes": size, "rss_before_mb": before, "peak_mb": peak_mb()}
+
+
+TASKS = {"ours": ours, "pandas": pandas_, "xlsx": xlsx, "csv": csv_, "raw": raw}
 
 if __name__ == "__main__":
     task, db, catalog_dir, start, end = sys.argv[1:6]

@@ -217,6 +217,13 @@ class Period:
 
 _WEEK_RE = re.compile(r"^(\d{4})-[Ww](\d{1,2})$")
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_RO_DATE_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+DATE_EXAMPLE = "Folosiți forma ZZ.LL.AAAA, de ex. 23.11.2026."
+
+
+def format_numeric(d: date) -> str:
+    """"23.11.2026": how date fields show a date (and accept it)."""
+    return d.strftime("%d.%m.%Y")
 
 
 def _arg(args: Mapping[str, str], key: str) -> str:
@@ -245,16 +252,23 @@ def _parse_week(raw: str) -> Period:
     return Period.iso_week(year, week)
 
 
-def _parse_date(raw: str, which: str) -> date:
-    m = _DATE_RE.match(raw)
-    example = "Folosiți forma AAAA-LL-ZZ, de ex. 2026-11-23."
-    if not m:
+def parse_date(raw: str, which: str, *, check_years: bool = True) -> date:
+    """A date typed as ``23.11.2026`` (as the fields show it) or ``2026-11-23``
+    (ISO, as links carry it); ``which``: "început", "sfârșit"… for the
+    Romanian message of a ``PeriodError``."""
+    raw = raw.strip()
+    example = DATE_EXAMPLE
+    if m := _DATE_RE.match(raw):
+        y, mo, d_ = m.groups()
+    elif m := _RO_DATE_RE.match(raw):
+        d_, mo, y = m.groups()
+    else:
         raise PeriodError(f"Data de {which} „{raw}” nu este scrisă corect. {example}")
     try:
-        d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        d = date(int(y), int(mo), int(d_))
     except ValueError:
         raise PeriodError(f"Data de {which} „{raw}” nu există în calendar. {example}") from None
-    if not MIN_YEAR <= d.year <= MAX_YEAR:
+    if check_years and not MIN_YEAR <= d.year <= MAX_YEAR:
         raise PeriodError(
             f"Data de {which} „{raw}” nu poate fi folosită: anul trebuie să fie între {MIN_YEAR} și {MAX_YEAR}."
         )
@@ -298,7 +312,8 @@ def presets(today: date) -> list[tuple[str, "Period"]]:
 
 def parse_period(args: Mapping[str, str], today: date) -> Period:
     """The period asked for by URL parameters: ``week=2026-W48`` (an ISO
-    week), or ``from=2026-11-01&to=2026-11-30`` (inclusive dates), by default
+    week), or ``from=2026-11-01&to=2026-11-30`` (inclusive dates, also
+    written ``01.11.2026`` as the date fields show them), by default
     the latest week with a working day up to ``today`` (``default_week``). Empty parameters count as absent. Raises
     ``PeriodError`` with a Romanian message for the user."""
     week, start, end = _arg(args, "week"), _arg(args, "from"), _arg(args, "to")
@@ -314,7 +329,7 @@ def parse_period(args: Mapping[str, str], today: date) -> Period:
         raise PeriodError("Lipsește data de început a perioadei: completați ambele date, „de la” și „până la”.")
     if not end:
         raise PeriodError("Lipsește data de sfârșit a perioadei: completați ambele date, „de la” și „până la”.")
-    first, last = _parse_date(start, "început"), _parse_date(end, "sfârșit")
+    first, last = parse_date(start, "început"), parse_date(end, "sfârșit")
     if first > last:
         raise PeriodError(
             f"Data de început ({format_date(first)}) este după data de sfârșit ({format_date(last)})."

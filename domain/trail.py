@@ -5,7 +5,8 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 #: What happened: a clerk's save changed a figure, a supervisor corrected or
-#: deleted one, a week was closed or reopened, a person typed in the sheet.
+#: deleted one, a week was closed or reopened, a person typed in the sheet, a
+#: supervisor marked a clerk absent on a day (or cancelled it).
 KINDS = {
     "save": "salvare",
     "correct": "corectare",
@@ -13,6 +14,8 @@ KINDS = {
     "close": "închiderea săptămânii",
     "reopen": "redeschiderea săptămânii",
     "hand": "modificat direct în foaie",
+    "absent": "marcat absent",
+    "present": "absență anulată",
 }
 
 

@@ -69,10 +69,32 @@ class Line:
     label: str  # short label (forms)
     kind: str
     cells: tuple[Cell, ...]  # in COUNTERS order
+    previous: tuple[Cell, ...] = ()  # the previous period's cells, when compared
 
     @property
     def cell_by_counter(self) -> dict[str, Cell]:
         return dict(zip(COUNTERS, self.cells))
+
+    @property
+    def columns(self) -> tuple[Cell, ...]:
+        """The count cells as the table shows them: per counter, the figure,
+        then (when compared) the previous period's and the change."""
+        if not self.previous:
+            return self.cells
+        return tuple(c for trio in zip(self.cells, self.previous, self.changes) for c in trio)
+
+    @property
+    def changes(self) -> tuple[Cell, ...]:
+        """Per counter, this period's figure minus the previous one ("+3",
+        "−2", "0"), for plain counts; blank for words and breakdowns."""
+        out = []
+        for now, before in zip(self.cells, self.previous):
+            if now.is_number and before.is_number:
+                diff = now.value - before.value
+                out.append(Cell(f"+{diff}" if diff > 0 else f"−{-diff}" if diff < 0 else "0", diff, True))
+            else:
+                out.append(BLANK)
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -111,20 +133,75 @@ class DayStatus:
         return format_day_short(self.day)
 
 
+#: A person's missing days are listed one by one up to this many; more are
+#: said as a count between the first and the last.
+MAX_LISTED_DAYS = 6
+
+
+def _days_list(days: Sequence[date]) -> str:
+    """"2 zile (lun. 23 nov., mar. 24 nov.)" or, for many days,
+    "40 de zile, între lun. 5 ian. și vin. 27 nov."."""
+    if len(days) <= MAX_LISTED_DAYS:
+        return f"{days_phrase(len(days))} ({', '.join(format_day_short(d) for d in days)})"
+    return f"{days_phrase(len(days))}, între {format_day_short(days[0])} și {format_day_short(days[-1])}"
+
+
+@dataclass(frozen=True)
+class PersonStatus:
+    """One member clerk of an office: the working days of the period up to
+    today with no row of theirs (``missing``), and the days a supervisor
+    marked them absent (not counted missing)."""
+
+    clerk: str
+    missing: tuple[date, ...] = ()
+    absent: tuple[date, ...] = ()
+
+    @property
+    def missing_days(self) -> str:
+        """"2 zile (lun. 23 nov., mar. 24 nov.)" """
+        return _days_list(self.missing)
+
+    @property
+    def absent_days(self) -> str:
+        return _days_list(self.absent)
+
+    @property
+    def missing_text(self) -> str:
+        """"clerk2 — 2 zile (lun. 23 nov., mar. 24 nov.)" """
+        return f"{self.clerk} — {self.missing_days}"
+
+    @property
+    def absent_text(self) -> str:
+        return f"{self.clerk} — {self.absent_days}"
+
+
 @dataclass(frozen=True)
 class Completeness:
     """Entry coverage of one office: every working day of the period up to
     ``today``, plus any other day of the period that has entries (weekend,
     holiday, a day entered in advance), in date order. Only working days up
-    to today can be missing."""
+    to today can be missing: a day is missing when nobody entered a row,
+    unless every member clerk was marked absent. ``people``: each member
+    clerk of the office (accounts of the office), whose own missing days
+    make the office incomplete too."""
 
     days: tuple[DayStatus, ...]
     elapsed: int = 0  # working days of the period up to today
     upcoming: int = 0  # working days of the period after today
+    people: tuple[PersonStatus, ...] = ()
+    closed_days: frozenset[date] = frozenset()  # working days every member was absent
 
     @property
     def missing(self) -> tuple[DayStatus, ...]:
-        return tuple(d for d in self.days if not d.has_entries)
+        return tuple(d for d in self.days if not d.has_entries and d.day not in self.closed_days)
+
+    @property
+    def missing_people(self) -> tuple[PersonStatus, ...]:
+        return tuple(p for p in self.people if p.missing)
+
+    @property
+    def absent_people(self) -> tuple[PersonStatus, ...]:
+        return tuple(p for p in self.people if p.absent)
 
     @property
     def entered(self) -> tuple[DayStatus, ...]:
@@ -132,20 +209,38 @@ class Completeness:
 
     @property
     def is_complete(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.missing_people
 
     @property
-    def summary(self) -> str:
-        """One Romanian sentence about the days without entries."""
+    def days_summary(self) -> str:
+        """One Romanian sentence about the office's days without entries."""
         if self.elapsed == 0:
             if self.upcoming:
                 return "Perioada nu a început încă."
             return "Perioada nu are zile lucrătoare."
         if not self.missing:
+            if self.missing_people:
+                return "Toate zilele lucrătoare de până azi au înregistrări, dar nu de la toți funcționarii."
             return "Toate zilele lucrătoare de până azi au înregistrări."
         days = ", ".join(d.short_label for d in self.missing)
         text = f"Zile lucrătoare fără înregistrări ({len(self.missing)} din {self.elapsed}): {days}"
         return text if text.endswith(".") else text + "."
+
+    @property
+    def people_summary(self) -> str:
+        """Who has working days without a row of theirs, and who was absent."""
+        out = []
+        if self.missing_people:
+            out.append("Funcționari cu zile necompletate: "
+                       + "; ".join(p.missing_text for p in self.missing_people) + ".")
+        if self.absent_people:
+            out.append("Absențe: " + "; ".join(p.absent_text for p in self.absent_people) + ".")
+        return " ".join(out)
+
+    @property
+    def summary(self) -> str:
+        """The days' sentence, then the people's."""
+        return " ".join(x for x in (self.days_summary, self.people_summary) if x)
 
 
 @dataclass(frozen=True)
@@ -176,10 +271,35 @@ class Report:
     orphan_keys: tuple[str, ...] = ()  # "office/activity" or "office/activity/part", sorted
     headers: tuple[str, ...] = HEADERS
     institution: str = INSTITUTION
+    previous: Period | None = None  # the period compared with (``with_previous``)
 
     @property
     def title(self) -> str:
         return self.period.title
+
+    @property
+    def heading(self) -> str:
+        """The page's and the XLSX's title: "Raport de activitate — Săptămâna …"."""
+        return f"Raport de activitate — {self.period.title}"
+
+    @property
+    def situation_text(self) -> str:
+        """"Situația la 27 noiembrie 2026, 16:42" (when the figures were read)."""
+        return f"Situația la {format_datetime(self.read_at)}" if self.read_at else ""
+
+    @property
+    def column_titles(self) -> tuple[str, ...]:
+        """The table's header: with a comparison, per counter its figure, the
+        previous period's and the change."""
+        if self.previous is None:
+            return self.headers
+        counters = tuple(t for c in COUNTERS.values() for t in (c, f"{c}, perioada anterioară", "Diferența"))
+        return (*self.headers[:2], *counters)
+
+    @property
+    def previous_title(self) -> str:
+        """"Săptămâna 16–20 noiembrie 2026" of the compared period, or ""."""
+        return self.previous.title if self.previous else ""
 
     @property
     def counter_titles(self) -> tuple[str, ...]:
@@ -284,11 +404,35 @@ def _clerk_key(name: str) -> tuple[str, str]:
     return (name.casefold(), name)
 
 
+def _people(members: Sequence[str], absences: Mapping[str, Iterable[date]], clerks_by_day: dict,
+            elapsed: Sequence[date]) -> tuple[tuple[PersonStatus, ...], frozenset[date]]:
+    """Each member's missing and absent working days (names compared without
+    regard to case), and the days every member was absent."""
+    entered: dict[str, set[date]] = defaultdict(set)
+    for day, names in clerks_by_day.items():
+        for name in names:
+            entered[name.casefold()].add(day)
+    away = {name.casefold(): set(days) for name, days in absences.items()}
+    people = []
+    for name in sorted(members, key=_clerk_key):
+        key = name.casefold()
+        off = away.get(key, set())
+        people.append(PersonStatus(
+            name,
+            tuple(d for d in elapsed if d not in entered[key] and d not in off),
+            tuple(d for d in elapsed if d in off),
+        ))
+    everyone_away = frozenset(d for d in elapsed if people and all(d in p.absent for p in people))
+    return tuple(people), everyone_away
+
+
 def _office_report(
-    office: Office, sums: dict, done_days: dict, clerks_by_day: dict, elapsed: Sequence[date], upcoming: int
+    office: Office, sums: dict, done_days: dict, clerks_by_day: dict, elapsed: Sequence[date], upcoming: int,
+    members: Sequence[str] = (), absences: Mapping[str, Iterable[date]] | None = None,
 ) -> tuple[OfficeReport, list[str], int]:
     """``sums``: (activity, part) -> totals, ``clerks_by_day``: day -> clerks,
-    both of this office; ``done_days``: the whole tally's."""
+    both of this office; ``done_days``: the whole tally's; ``members``: the
+    office's clerks, ``absences``: clerk -> days marked absent."""
     orphan_keys: list[str] = []
     orphan_rows = 0
     for (activity, part), (_, _, n) in sums.items():
@@ -307,8 +451,10 @@ def _office_report(
         DayStatus(d, tuple(sorted(clerks_by_day.get(d, ()), key=_clerk_key)), is_working_day(d))
         for d in shown
     )
+    people, closed_days = _people(members, absences or {}, clerks_by_day, elapsed)
     report = OfficeReport(
-        office.slug, office.title, groups, Completeness(days, len(elapsed), upcoming), orphans=orphan_rows
+        office.slug, office.title, groups, Completeness(days, len(elapsed), upcoming, people, closed_days),
+        orphans=orphan_rows,
     )
     return report, orphan_keys, orphan_rows
 
@@ -338,6 +484,8 @@ def build_report(
     pending: int = 0,
     problems: int = 0,
     closures: Mapping[tuple[str, str], Closure] | None = None,
+    members: Mapping[str, Sequence[str]] | None = None,
+    absences: Mapping[tuple[str, str], Iterable[date]] | None = None,
 ) -> Report:
     """The report of ``period`` from ``rows`` (or their ``Tally``).
 
@@ -346,8 +494,11 @@ def build_report(
     period or of other offices are ignored. Rows whose activity (or part) is
     not in the catalog are left out of the tables and counted in
     ``Report.orphans``. ``closures``: (office, ISO week) -> who closed it,
-    for each office's status line. Values typed in a counter column that does not apply
-    to the activity are ignored (the forms do not offer them).
+    for each office's status line. ``members``: office -> its clerks' names,
+    whose own missing days the completeness lists; ``absences``: (office,
+    clerk) -> days a supervisor marked the clerk absent. Values typed in a
+    counter column that does not apply to the activity are ignored (the
+    forms do not offer them).
     """
     wanted = set(catalog.slugs if offices is None else offices)
     chosen = [o for o in catalog.offices if o.slug in wanted]
@@ -368,8 +519,9 @@ def build_report(
     orphan_keys: list[str] = []
     orphans = 0
     for office in chosen:
+        away = {clerk: days for (slug, clerk), days in (absences or {}).items() if slug == office.slug}
         rep, keys, n = _office_report(office, sums[office.slug], tally.done_days, clerks[office.slug], elapsed,
-                                      upcoming)
+                                      upcoming, (members or {}).get(office.slug, ()), away)
         office_reports.append(replace(rep, status=week_status(office.slug, period, closures or {})))
         orphan_keys.extend(keys)
         orphans += n
@@ -385,3 +537,16 @@ def build_report(
         orphans=orphans,
         orphan_keys=tuple(sorted(set(orphan_keys))),
     )
+
+
+def with_previous(report: Report, previous: Report) -> Report:
+    """``report`` with each line carrying the previous period's cells (the
+    same catalog lines, built by ``build_report`` for ``Period.prev()``)."""
+    before = {(o.slug, line.activity_id): line.cells for o in previous.offices for line in o.lines}
+    offices = tuple(
+        replace(o, groups=tuple(
+            replace(g, lines=tuple(replace(line, previous=before.get((o.slug, line.activity_id), ()))
+                                   for line in g.lines))
+            for g in o.groups))
+        for o in report.offices)
+    return replace(report, offices=offices, previous=previous.period)

@@ -8,8 +8,8 @@ folder, local store, 127.0.0.1 on a free port), signs in with the demo
 accounts' printed passwords and photographs, with Debian's Chromium
 (/usr/bin/chromium, never a downloaded browser): sign-in, home, the entry
 form, the entry form with errors, the weekly report, the report printed
-(A4 landscape, page 1), the supervisors' data table, the users page and the
-entry form on a phone. Each PNG is 1280 px wide (the phone one 390) and
+(A4 landscape, page 1), the supervisors' grid, the users page, the entry
+form on a phone and the trends page. Each PNG is 1280 px wide (the phone one 390) and
 must stay under 300 KB: the script fails otherwise.
 """
 from __future__ import annotations
@@ -69,7 +69,7 @@ def take(out: Path) -> list[Path]:
 
                 page = page_as("presa1")
                 page.goto("/")
-                shot(page, "02-home", full_page=False)
+                shot(page, "02-home", full_page=True, max_height=1100)  # this week's missing days
                 page.goto(f"/entry/presa?date={day}")
                 shot(page, "03-entry-form", full_page=False)
                 page.get_by_label("Studiere solicitare — Nr. lucrări").fill("-3")
@@ -90,6 +90,8 @@ def take(out: Path) -> list[Path]:
                 page.emulate_media(media="screen")
                 page.goto("/data/presa")
                 shot(page, "07-data-table", full_page=False)
+                page.goto("/trends?service=consiliere&weeks=12")
+                shot(page, "10-trends", full_page=True, max_height=1400)
 
                 page = page_as("admin")
                 page.goto("/users")

@@ -1,15 +1,17 @@
 """The app's own state in the instance folder: users, the audit trail, the
-weeks' closing, the login throttle.
+weeks' closing, clerks' absences, the login throttle.
 
 One SQLite file (``instance/app.sqlite3``), opened per use. Rows of the
 office worksheets are not here: they live in the store (``sheets/``).
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Iterable
 
 from domain.clock import Clock
-from domain.trail import TRAIL_FIELDS, Closure, TrailLine
+from domain.trail import TRAIL_FIELDS, Closure, TrailLine, week_of
 from sheets.sqlite import SQLiteFile
 
 SCHEMA = """
@@ -62,6 +64,14 @@ CREATE TABLE IF NOT EXISTS weeks (
     by        TEXT NOT NULL,
     at        TEXT NOT NULL,
     PRIMARY KEY (office, week)
+);
+CREATE TABLE IF NOT EXISTS absences (
+    office  TEXT NOT NULL,
+    clerk   TEXT NOT NULL COLLATE NOCASE,
+    day     TEXT NOT NULL,
+    by      TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    PRIMARY KEY (office, clerk, day)
 );
 CREATE TABLE IF NOT EXISTS login_attempts (
     key TEXT NOT NULL,
@@ -130,3 +140,39 @@ class StateDB(SQLiteFile):
             con.execute("INSERT INTO trail (at, by, office, week, kind, reason) VALUES (?, ?, ?, ?, ?, ?)",
                         (at, by, office, week, "close" if closed else "reopen", reason))
         return True
+
+    # -- clerks marked absent (leave) by a supervisor ------------------------------
+
+    def set_absent(self, office: str, clerk: str, days: Iterable[date], absent: bool, by: str) -> list[date]:
+        """Mark ``clerk`` absent (or present again) on ``days``; returns the
+        days that changed. The trail records each one in the same transaction."""
+        at = self.clock.iso()
+        changed = []
+        with self.transaction() as con:
+            for day in sorted(set(days)):
+                key = (office, clerk, day.isoformat())
+                was = con.execute("SELECT 1 FROM absences WHERE office=? AND clerk=? AND day=?", key).fetchone()
+                if bool(was) == absent:
+                    continue
+                if absent:
+                    con.execute("INSERT INTO absences (office, clerk, day, by, at) VALUES (?, ?, ?, ?, ?)",
+                                (*key, by, at))
+                else:
+                    con.execute("DELETE FROM absences WHERE office=? AND clerk=? AND day=?", key)
+                con.execute("INSERT INTO trail (at, by, office, week, day, clerk, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (at, by, office, week_of(day), day.isoformat(), clerk, "absent" if absent else "present"))
+                changed.append(day)
+        return changed
+
+    def absences(self, offices, start: date, end: date) -> dict[tuple[str, str], set[date]]:
+        """(office, clerk) -> days marked absent within ``start``..``end``."""
+        offices = list(offices)
+        if not offices:
+            return {}
+        out: dict[tuple[str, str], set[date]] = {}
+        with self.connect() as con:
+            for r in con.execute(
+                    f"SELECT office, clerk, day FROM absences WHERE office IN ({', '.join('?' * len(offices))}) "
+                    "AND day BETWEEN ? AND ? ORDER BY day", (*offices, start.isoformat(), end.isoformat())):
+                out.setdefault((r["office"], r["clerk"]), set()).add(date.fromisoformat(r["day"]))
+        return out

@@ -24,12 +24,23 @@ MATRIX = {
     ("GET", "/data/presa"): (ANON, 403, 403, 200, 200, ANON),
     ("POST", "/data/presa/norow"): (ANON, 403, 403, 302, 302, ANON),
     ("POST", "/data/presa/week?week=2026-W48"): (ANON, 403, 403, 400, 400, ANON),  # no action: 400
+    ("POST", "/data/presa/absence"): (ANON, 403, 403, 400, 400, ANON),  # no action: 400
+    ("POST", "/data/presa/grid"): (ANON, 403, 403, 302, 302, ANON),  # nothing changed: back to the grid
+    ("GET", "/data/presa/delete"): (ANON, 403, 403, 400, 400, ANON),  # no day: 400
+    ("POST", "/data/presa/delete"): (ANON, 403, 403, 400, 400, ANON),
     ("GET", "/audit?service=presa&week=2026-W48"): (ANON, 403, 403, 200, 200, ANON),
     ("GET", "/audit?service=nuexista&week=2026-W48"): (ANON, 403, 403, 404, 404, ANON),
     ("GET", "/report"): (ANON, 200, 200, 200, 200, ANON),
     ("GET", "/report?service=consiliere"): (ANON, 403, 200, 200, 200, ANON),
     ("GET", "/report.xlsx"): (ANON, 200, 200, 200, 200, ANON),
     ("GET", "/report.xlsx?service=consiliere"): (ANON, 403, 200, 200, 200, ANON),
+    ("GET", "/report?compare=1&service=presa"): (ANON, 200, 403, 200, 200, ANON),
+    ("GET", "/report-rows.csv"): (ANON, 200, 200, 200, 200, ANON),
+    ("GET", "/report-rows.csv?service=consiliere"): (ANON, 403, 200, 200, 200, ANON),
+    ("GET", "/trends"): (ANON, 200, 200, 200, 200, ANON),
+    ("GET", "/trends?service=consiliere"): (ANON, 403, 200, 200, 200, ANON),
+    ("GET", "/trends?service=presa&weeks=105"): (ANON, 400, 403, 400, 400, ANON),
+    ("GET", "/trends.css"): (ANON, 200, 200, 200, 200, ANON),
     ("GET", "/users"): (ANON, 403, 403, 403, 200, ANON),
     ("POST", "/users"): (ANON, 403, 403, 403, 200, ANON),
     ("POST", "/users/clerk2/password"): (ANON, 403, 403, 403, 302, ANON),
@@ -71,6 +82,7 @@ def test_authorization_matrix(matrix_app, role_index, role):
         c = client_for(matrix_app, role)
         response = c.open(url, method=method, data={} if method == "POST" else None)
         got[(method, url)] = response.status_code
+        response.close()  # a streamed download (report-rows.csv) ends its request context here
         if role == "anonymous" and response.status_code == ANON and url != "/logout":
             assert "/login?next=" in response.headers["Location"]
     assert got == {k: v[role_index] for k, v in MATRIX.items()}
@@ -163,7 +175,8 @@ def test_csrf_enforced_on_posts(tmp_path):
     assert "/login" in c.get("/").headers["Location"]
     token = csrf_token(c.get("/login").get_data(as_text=True))
     assert c.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token}).status_code == 302
-    for url in ("/logout", "/users", "/users/clerk2/disable", "/data/presa/norow"):
+    for url in ("/logout", "/users", "/users/clerk2/disable", "/data/presa/norow", "/data/presa/absence",
+                "/data/presa/grid?week=2026-W48"):
         r = c.post(url, data={})
         assert r.status_code == 400, url
         assert "Formularul a expirat sau nu este valid." in r.get_data(as_text=True)

@@ -17,7 +17,7 @@ def test_correct_delete_and_audit(app, as_user):
         "l544-studiere__lucrari": "2", "comunicate-site__lucrari": "1", "comunicate-site__documente": "3"})
     sup = as_user("supervisor")
     page = sup.get("/data/presa?week=2026-W48").get_data(as_text=True)
-    assert "Rândurile săptămânii (2)" in page
+    assert 'name="v|l544-studiere||lucrari|2026-11-24|clerk" value="2"' in page  # the grid shows the figure
     by_activity = {r.activity: r.row_id for r in app.extensions["store"].read(["presa"], DAY, DAY).rows}
 
     r = sup.post(f"/data/presa/{by_activity['comunicate-site']}?week=2026-W48",
@@ -40,7 +40,7 @@ def test_correct_delete_and_audit(app, as_user):
         "clerk: salvare, 24.11.2026, Postate pe site — Nr. lucrări: — → 1",
         "clerk: salvare, 24.11.2026, Studiere solicitare — Nr. lucrări: — → 2",
     ]
-    assert "corectat de supervisor" in page
+    assert 'name="v|comunicate-site||lucrari|2026-11-24|clerk" value="4"' in page
 
     # A bad figure changes nothing and says why, in Romanian.
     r = sup.post(f"/data/presa/{by_activity['comunicate-site']}?week=2026-W48",

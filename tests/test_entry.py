@@ -135,7 +135,8 @@ def test_empty_form_saves_nothing(app, as_user):
 
 
 @pytest.mark.parametrize("query, status, message", [
-    ("date=2026-13-01", 400, "Data „2026-13-01” nu este validă. Folosiți forma AAAA-LL-ZZ"),
+    ("date=2026-13-01", 400, "Data „2026-13-01” nu este validă. Folosiți forma ZZ.LL.AAAA, de exemplu 27.11.2026."),
+    ("date=31.11.2026", 400, "Data „31.11.2026” nu este validă."),
     ("date=ieri", 400, "Data „ieri” nu este validă."),
     ("date=1999-12-31", 400, "Data este prea veche."),
 ])
@@ -199,6 +200,10 @@ def test_supervisor_table_offers_only_the_counters_that_apply(app, as_user):
     as_user("clerk").post(URL, data={"l544-studiere__lucrari": "2", "comunicate-site__lucrari": "1",
                                      "comunicate-site__documente": "3"})
     html = as_user("supervisor").get("/data/presa?week=2026-W48").get_data(as_text=True)
-    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)[1:]
-    inputs = [tuple(re.findall(r'name="(lucrari|documente)" value="([^"]*)"', row)) for row in rows]
-    assert inputs == [(("lucrari", "2"),), (("lucrari", "1"), ("documente", "3"))]
+    labels = re.findall(r'<th scope="row">([^<]*)</th>', html)
+    assert [x for x in labels if x.startswith(("Studiere solicitare", "Postate pe site"))] == [
+        "Studiere solicitare — Nr. lucrări", "Postate pe site — Nr. lucrări", "Postate pe site — Nr. documente produse"]
+    filled = {k: v for k, v in re.findall(r'<input id="[^"]*" name="(v\|[^"]*)" value="([^"]*)"', html) if v}
+    day = URL.split("date=")[1]
+    assert filled == {f"v|l544-studiere||lucrari|{day}|clerk": "2", f"v|comunicate-site||lucrari|{day}|clerk": "1",
+                      f"v|comunicate-site||documente|{day}|clerk": "3"}

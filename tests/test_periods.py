@@ -174,15 +174,15 @@ def test_range_limit_is_366_days():
         ),
         (
             {"from": "2026-11-1", "to": "2026-11-30"},
-            "Data de început „2026-11-1” nu este scrisă corect. Folosiți forma AAAA-LL-ZZ, de ex. 2026-11-23.",
+            "Data de început „2026-11-1” nu este scrisă corect. Folosiți forma ZZ.LL.AAAA, de ex. 23.11.2026.",
         ),
         (
-            {"from": "2026-11-01", "to": "30.11.2026"},
-            "Data de sfârșit „30.11.2026” nu este scrisă corect. Folosiți forma AAAA-LL-ZZ, de ex. 2026-11-23.",
+            {"from": "2026-11-01", "to": "30/11/2026"},
+            "Data de sfârșit „30/11/2026” nu este scrisă corect. Folosiți forma ZZ.LL.AAAA, de ex. 23.11.2026.",
         ),
         (
             {"from": "2026-02-30", "to": "2026-03-10"},
-            "Data de început „2026-02-30” nu există în calendar. Folosiți forma AAAA-LL-ZZ, de ex. 2026-11-23.",
+            "Data de început „2026-02-30” nu există în calendar. Folosiți forma ZZ.LL.AAAA, de ex. 23.11.2026.",
         ),
         (
             {"from": "0999-01-01", "to": "2026-03-10"},
@@ -295,3 +295,16 @@ def test_presets_and_holiday_names():
     assert holiday_name(date(2026, 12, 2)) == ""
     assert latest_working_day(date(2026, 12, 1)) == date(2026, 11, 27)
     assert latest_working_day(date(2026, 12, 2)) == date(2026, 12, 2)
+
+
+def test_dates_typed_as_the_fields_show_them():
+    """Date fields show 23.11.2026; links carry ISO dates: both are read."""
+    from domain.periods import format_numeric
+
+    assert parse_period({"from": "01.11.2026", "to": "30.11.2026"}, date(2026, 11, 27)) == \
+        Period.between(date(2026, 11, 1), date(2026, 11, 30))
+    assert parse_period({"from": "1.2.2026", "to": "2026-02-28"}, date(2026, 11, 27)) == \
+        Period.between(date(2026, 2, 1), date(2026, 2, 28))
+    with pytest.raises(PeriodError, match="„31.02.2026” nu există în calendar"):
+        parse_period({"from": "31.02.2026", "to": "01.03.2026"}, date(2026, 11, 27))
+    assert format_numeric(date(2026, 3, 5)) == "05.03.2026"

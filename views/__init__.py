@@ -1,12 +1,12 @@
 """The pages, one blueprint per area: sign-in and users (auth), clerks' home
-and daily form (entry), supervisors' table and closing weeks (data), the audit trail (audit), the report (report), the
+and daily form (entry), supervisors' table and closing weeks (data), the audit trail (audit), the report (report), trends (trends), the
 Google sync and problem pages (sync), and the error pages (errors)."""
 from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from . import audit, auth, data, entry, errors, report, sync
+    from . import audit, auth, data, entry, errors, report, sync, trends
 
-    for module in (auth, entry, data, audit, report, sync):
+    for module in (auth, entry, data, audit, report, trends, sync):
         app.register_blueprint(module.bp)
     errors.init_app(app)

@@ -37,6 +37,26 @@ def today() -> date:
     return clock().today()
 
 
+def members(slugs) -> dict[str, list[str]]:
+    """Each office's clerks: the active clerk accounts of the office, whose
+    own missing days the report and the supervisors' pages list."""
+    out: dict[str, list[str]] = {slug: [] for slug in slugs}
+    for user in users().all():
+        if user.role == "clerk" and not user.disabled:
+            for slug in user.offices:
+                if slug in out:
+                    out[slug].append(user.username)
+    return out
+
+
+def people_context(slugs, period) -> dict:
+    """What ``build_report`` needs to say who is missing: members, absences
+    and the weeks' closures of ``slugs`` over ``period``."""
+    slugs = list(slugs)
+    return {"members": members(slugs), "absences": state().absences(slugs, period.start, period.end),
+            "closures": state().closures(slugs, period.iso_weeks)}
+
+
 def office_for(slug: str):
     """The office ``slug`` if the signed-in user may use it: 404 when unknown,
     403 when it is another office's."""

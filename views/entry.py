@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from views.access import catalog, office_for, state, store, today
+from views.access import catalog, office_for, people_context, state, store, today
 from views.audit import activity_label, describe_closure, when
 from domain.saving import SaveConflict
 from domain.trail import save_lines, week_of
@@ -14,8 +14,8 @@ from forms.catalog import COUNTERS
 from forms.entry import entry_from_form, form_class, form_data_from_rows, own_rows, shown_values
 from sheets import StoreError
 from domain.periods import format_day_short as day_label
-from domain.periods import (count_phrase, format_weekday_date, holiday_name, latest_working_day,
-                             working_days)
+from domain.periods import (PeriodError, count_phrase, default_week, format_numeric, format_weekday_date, holiday_name,
+                             latest_working_day, parse_date, working_days)
 
 
 def format_date(day: date) -> str:
@@ -25,13 +25,15 @@ bp = Blueprint("entry", __name__)
 
 
 def parse_day(raw: str | None) -> date:
-    """``YYYY-MM-DD`` (default today); malformed or future dates get a 400."""
+    """``23.11.2026`` or ``2026-11-23`` (default today); malformed or future
+    dates get a 400."""
     if not raw:
         return today()
     try:
-        day = date.fromisoformat(raw.strip())
-    except ValueError:
-        abort(400, description=f"Data „{raw}” nu este validă. Folosiți forma AAAA-LL-ZZ, de exemplu {today().isoformat()}.")
+        day = parse_date(raw, "", check_years=False)
+    except PeriodError:
+        abort(400, description=f"Data „{raw}” nu este validă. Folosiți forma ZZ.LL.AAAA, de exemplu "
+                               f"{format_numeric(today())}.")
     if day > today():
         abort(400, description=f"Nu puteți completa o zi din viitor ({format_date(day)}).")
     if day.year < 2000:
@@ -89,9 +91,21 @@ def home():
         missing = [d for w in weeks for d in w["days"] if not d["holiday"] and not d["mine"]]
         cards.append({"office": office, "weeks": weeks, "missing": sorted(missing, key=lambda d: d["day"]),
                       "latest_done": any(d["mine"] for w in weeks for d in w["days"] if d["day"] == latest)})
-    return render_template("home.html", cards=cards, today=now, today_label=format_date(now),
+    missing = _missing_people() if current_user.is_supervisor else None
+    return render_template("home.html", cards=cards, today=now, today_label=format_date(now), missing=missing,
                            is_working_day=now == latest, holiday=holiday_name(now),
                            latest=latest, latest_label=format_date(latest))
+
+
+def _missing_people():
+    """For a supervisor's home: this week's report of every office, for the
+    member clerks with working days missing (reports/model.py)."""
+    from reports.model import build_report, daily_keys
+
+    period = default_week(today())
+    slugs = list(catalog().slugs)
+    tally, _ = store().tally(slugs, period.start, period.end, daily_keys(catalog()))
+    return build_report(catalog(), tally, period, offices=slugs, today=today(), **people_context(slugs, period))
 
 
 @bp.route("/entry/<slug>", methods=["GET", "POST"])

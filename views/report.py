@@ -1,13 +1,17 @@
 """Managers' pages: the weekly report (or any period) in HTML and XLSX."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
-from views.access import catalog, office_for, state, store, today
+from views.access import catalog, office_for, people_context, state, store, today
 from views.audit import record_hand_edits, trail_lines
-from reports.model import build_report, daily_keys
-from domain.periods import PeriodError, parse_period, presets
+from reports.model import build_report, daily_keys, with_previous
+from reports.rows_csv import stream_csv
+from reports.trends import office_totals, weeks_of
+from domain.periods import Period, PeriodError, format_numeric, parse_period, presets
 from reports.xlsx import build_xlsx
 
 bp = Blueprint("report", __name__)
@@ -31,27 +35,29 @@ def _scope():
     return period, slugs, service
 
 
-def _report():
-    """(report, rows, service) for the request's period and offices."""
-    period, slugs, service = _scope()
-    result = store().read(slugs, period.start, period.end, fresh=request.args.get("refresh") == "1")
-    report = build_report(
-        catalog(), result.rows, period, offices=slugs, today=today(), read_at=result.read_at,
-        stale=result.stale, pending=result.pending, problems=len(result.problems),
-        closures=state().closures(slugs, period.iso_weeks),
-    )
-    return report, result.rows, service
+#: A period of this many ISO weeks or more gets the XLSX „Tendințe” sheet.
+TRENDS_MIN_WEEKS = 4
+
+
+def _build(period, slugs, fresh=False):
+    tally, result = store().tally(slugs, period.start, period.end, daily_keys(catalog()), fresh=fresh)
+    return build_report(catalog(), tally, period, offices=slugs, today=today(), read_at=result.read_at,
+                        stale=result.stale, pending=result.pending, problems=len(result.problems),
+                        **people_context(slugs, period))
+
+
+def _compare() -> bool:
+    return request.args.get("compare") == "1"
 
 
 def _tallied_report():
     """The report alone, from the store's tally (summed in SQLite by the
-    local store), which spares an object per row on long periods."""
+    local store), which spares an object per row on long periods; with
+    ``compare=1``, each line also carries the previous period's figures."""
     period, slugs, service = _scope()
-    tally, result = store().tally(slugs, period.start, period.end, daily_keys(catalog()),
-                                  fresh=request.args.get("refresh") == "1")
-    report = build_report(catalog(), tally, period, offices=slugs, today=today(), read_at=result.read_at,
-                          stale=result.stale, pending=result.pending, problems=len(result.problems),
-                          closures=state().closures(slugs, period.iso_weeks))
+    report = _build(period, slugs, fresh=request.args.get("refresh") == "1")
+    if _compare():
+        report = with_previous(report, _build(period.prev(), slugs))
     return report, service
 
 
@@ -60,8 +66,10 @@ def _tallied_report():
 def view():
     report, service = _tallied_report()
     extra = {"service": service} if service else {}
-    return render_template("report.html", report=report, extra=extra, service=service, presets=presets(today()),
-                           offices=current_user.visible_offices(catalog()))
+    compare = {"compare": "1"} if report.previous else {}
+    return render_template("report.html", report=report, extra=extra, nav=dict(extra, **compare), service=service,
+                           presets=presets(today()), offices=current_user.visible_offices(catalog()),
+                           format_numeric=format_numeric)
 
 
 def _journal(report):
@@ -73,14 +81,59 @@ def _journal(report):
     return [(o.title, trail_lines(catalog().office(o.slug), state().trail(o.slug, week))) for o in report.offices]
 
 
+def _trends(report):
+    """(office title, [(week label, totals per counter)]) of a long period,
+    for the XLSX „Tendințe” sheet; () for shorter ones."""
+    if len(report.period.iso_weeks) < TRENDS_MIN_WEEKS:
+        return ()
+    slugs = [o.slug for o in report.offices]
+    # Office totals leave daily activities out: no days-done query per week.
+    weekly = [(week, store().tally(slugs, week.start, week.end, set())[0])
+              for week in weeks_of(report.period)]
+    return [(o.title, [(format_numeric(w.start), office_totals(catalog().office(o.slug), t)) for w, t in weekly])
+            for o in report.offices]
+
+
+def _file_name(report, service, prefix="raport") -> str:
+    name = (f"{prefix}-saptamanal-" if report.period.kind == "week" else f"{prefix}-") + report.period.slug
+    return name + (f"-{service}" if service else "")
+
+
 @bp.route("/report.xlsx")
 @login_required
 def xlsx():
-    report, rows, service = _report()
-    name = ("raport-saptamanal-" if report.period.kind == "week" else "raport-") + report.period.slug
-    if service:
-        name += f"-{service}"
+    """The report ready to print and send (no raw rows: see rows_csv)."""
+    report, service = _tallied_report()
+    name = _file_name(report, service)
     return Response(
-        build_xlsx(report, rows, catalog(), _journal(report)), mimetype=XLSX_MIME,
+        build_xlsx(report, _journal(report), _trends(report)), mimetype=XLSX_MIME,
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', "Cache-Control": "no-store"},
+    )
+
+
+def _months(period: Period):
+    """The period in calendar-month pieces: the CSV is read a month at a time."""
+    start = period.start
+    while start <= period.end:
+        nxt = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        yield start, min(period.end, nxt - timedelta(days=1))
+        start = nxt
+
+
+@bp.route("/report-rows.csv")
+@login_required
+def rows_csv():
+    """The period's raw entry rows, streamed as CSV a month at a time: the
+    response starts at once and no request builds a whole year in memory."""
+    period, slugs, service = _scope()
+    fresh = request.args.get("refresh") == "1"
+
+    def chunks():
+        for start, end in _months(period):
+            yield start, end, store().read(slugs, start, end, fresh=fresh).rows
+
+    name = ("randuri-" + period.slug) + (f"-{service}" if service else "")
+    return Response(
+        stream_with_context(stream_csv(catalog(), slugs, chunks())), mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
     )

@@ -64,10 +64,10 @@ def test_supervisor_reads_last_week_and_downloads_the_xlsx(server, open_page, la
     download.save_as(path)
 
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Raport", "Date", "Jurnal"]
+    assert wb.sheetnames == ["Raport", "Jurnal"]  # the raw rows are their own download
     ws = wb["Raport"]
     assert ws["A1"].value == "Primăria Sectorului 3"
-    assert ws["A2"].value == last_week.title
+    assert ws["A2"].value == f"Raport de activitate — {last_week.title}"
     by_activity = {}
     for row in ws.iter_rows(values_only=True):
         if row[1] and row[1] not in by_activity:
@@ -77,14 +77,20 @@ def test_supervisor_reads_last_week_and_downloads_the_xlsx(server, open_page, la
     calls = by_activity[next(k for k in by_activity if k.startswith("Discuții telefonice cu reprezentanții"))]
     assert calls == ("- 3 discuții telefonice\n- 1 scrisă", None)
 
-    # The raw rows, one per clerk, day and activity (part): 4 + 2.
-    data = list(wb["Date"].iter_rows(values_only=True))
+    # The raw rows, one per clerk, day and activity (part): 4 + 2, as CSV.
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Rândurile perioadei (CSV)").click()
+    csv_path = tmp_path / info.value.suggested_filename
+    info.value.save_as(csv_path)
+    import csv
+
+    data = list(csv.reader(csv_path.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
     header, rows = data[0], [r for r in data[1:] if any(r)]
-    assert header[:6] == ("Data", "Serviciu", "Lucrări specifice", "Activitate", "Detaliu", "Funcționar")
+    assert header[:6] == ["Data", "Serviciu", "Lucrări specifice", "Activitate", "Detaliu", "Funcționar"]
     assert len(rows) == 6
     assert {r[5] for r in rows} == {"presa2"}
-    studiere = sorted((r[0].date(), r[6]) for r in rows if r[3] == "Studiere solicitare")
-    assert studiere == [(weeks_ago(1, 1), 5), (weeks_ago(1, 2), 6)]
+    studiere = sorted((r[0], r[6]) for r in rows if r[3] == "Studiere solicitare")
+    assert studiere == [(weeks_ago(1, 1).strftime("%d.%m.%Y"), "5"), (weeks_ago(1, 2).strftime("%d.%m.%Y"), "6")]
 
 
 def test_report_prints_on_a4_landscape(server, open_page, last_week, tmp_path):
