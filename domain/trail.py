@@ -14,6 +14,7 @@ KINDS = {
     "close": "închiderea săptămânii",
     "reopen": "redeschiderea săptămânii",
     "hand": "modificat direct în foaie",
+    "dropped": "salvare nescrisă (conflict cu foaia)",
     "absent": "marcat absent",
     "present": "absență anulată",
 }

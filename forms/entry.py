@@ -22,6 +22,7 @@ from .base import TextForm
 from .catalog import COUNTERS, Activity, Office
 
 MAX_COUNT = 100_000
+MAX_SHOWN = 64 * 1024  # characters of the hidden "shown" field (a form of 200 inputs needs ~8 KB)
 _INT_RE = re.compile(r"^[0-9]+$")
 NOT_A_NUMBER = "Introduceți un număr întreg, fără zecimale sau alte semne (de ex. 12)."
 REPEATED = "Câmpul a fost trimis de mai multe ori, cu valori diferite; trimiteți formularul din nou."
@@ -165,18 +166,18 @@ def entry_from_form(form, office: Office, day: date, clerk: str) -> Entry:
     for slot in form.slots:
         field = form[slot.name]
         values[field_key(slot)] = (1 if field.data else None) if slot.counter == "done" else field.number
-    base = None
-    raw = form.shown.data
-    if raw:
-        try:
-            shown = json.loads(raw)
-        except ValueError:
-            shown = {}
-        shown = shown if isinstance(shown, dict) else {}
-        base = {}
-        for slot in form.slots:
-            value = shown.get(slot.name)
-            base[field_key(slot)] = value if isinstance(value, int) and not isinstance(value, bool) else None
+    # A form that says nothing of what it showed (or says it unreadably)
+    # showed an empty day: any figure stored meanwhile is then a conflict.
+    raw = form.shown.data or ""
+    try:
+        shown = json.loads(raw) if len(raw) <= MAX_SHOWN else {}
+    except (ValueError, RecursionError):
+        shown = {}
+    shown = shown if isinstance(shown, dict) else {}
+    base = {}
+    for slot in form.slots:
+        value = shown.get(slot.name)
+        base[field_key(slot)] = value if isinstance(value, int) and not isinstance(value, bool) else None
     return Entry(office.slug, day, clerk, values, base)
 
 

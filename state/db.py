@@ -57,6 +57,9 @@ CREATE TRIGGER IF NOT EXISTS trail_append_only_update BEFORE UPDATE ON trail
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS trail_append_only_delete BEFORE DELETE ON trail
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS trail_append_only_replace BEFORE INSERT ON trail
+    WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM trail WHERE id = NEW.id)
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TABLE IF NOT EXISTS weeks (
     office    TEXT NOT NULL,
     week      TEXT NOT NULL,

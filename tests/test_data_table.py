@@ -63,7 +63,8 @@ def test_clerk_saving_the_day_again_keeps_what_the_form_does_not_show(app, as_us
     old = Row("presa", DAY, "activitate-veche", "clerk", lucrari=4)
     mine = [r for r in store.read(["presa"], DAY, DAY).rows]
     store.save_day("presa", DAY, "clerk", mine + [old])
-    r = clerk.post(f"/entry/presa?date={DAY}", data={"l544-studiere__lucrari": "2", "adrese-email__lucrari": "3"})
+    r = clerk.post(f"/entry/presa?date={DAY}", data={"l544-studiere__lucrari": "2", "adrese-email__lucrari": "3",
+                                                     "shown": '{"l544-studiere__lucrari":2,"adrese-email__lucrari":1}'})
     assert r.status_code == 302
     assert rows(app) == [
         ("activitate-veche", "clerk", 4, None, "", ""),

@@ -188,3 +188,52 @@ def test_the_trail_is_append_only(app):
             with pytest.raises(sqlite3.DatabaseError, match="append-only"):
                 con.execute(statement)
     assert [r["kind"] for r in state.trail("presa", WEEK)] == ["close"]
+
+
+@pytest.mark.parametrize("shown", [None, "", "[" * 5000, '{"a":' * 5000, "x" * 70_000])
+def test_a_form_that_does_not_say_what_it_showed_showed_nothing(app, as_user, shown):
+    """A missing, empty, unreadable or oversized `shown` never skips the check
+    (nor answers 500): a figure stored meanwhile is a conflict."""
+    clerk, sup = as_user("clerk"), as_user("supervisor")
+    clerk.post(URL, data={"l544-studiere__lucrari": "5", "shown": "{}"})
+    sup.post(f"/data/presa/{row_id(app, 'l544-studiere')}?week={WEEK}",
+             data={"action": "save", "lucrari": "7", "documente": "", "note": ""})
+    data = {"l544-studiere__lucrari": "9"}
+    if shown is not None:
+        data["shown"] = shown
+    r = clerk.post(URL, data=data)
+    assert r.status_code == 409
+    assert stored(app) == [("l544-studiere", "", "clerk", 7, None, "", "supervisor")]
+
+
+@pytest.mark.parametrize("reason, message", [
+    ("\x01\x02", "Motivul conține caractere de control sau de formatare invizibile"),
+    ("\u200b\u200b", "Motivul conține caractere de control sau de formatare invizibile"),
+    ("ok\u202e", "Motivul conține caractere de control sau de formatare invizibile"),
+    ("x" * 501, "Motivul are 501 de caractere; cel mult 500."),
+])
+def test_reopen_reasons_without_visible_text_or_too_long_are_refused_next_to_the_field(app, as_user, reason,
+                                                                                       message):
+    sup = as_user("supervisor")
+    close_week(sup)
+    r = sup.post(f"/data/presa/week?week={WEEK}", data={"action": "reopen", "reason": reason})
+    assert r.status_code == 400 and message in r.get_data(as_text=True)
+    assert app.extensions["state"].week_closure("presa", WEEK) is not None
+    r = sup.post(f"/data/presa/week?week={WEEK}", data={"action": "reopen", "reason": " " * 800 + "ok" + " " * 800})
+    assert r.status_code == 302
+
+
+def test_clerks_get_no_jurnal_sheet(as_user):
+    import io as _io
+
+    wb = openpyxl.load_workbook(_io.BytesIO(as_user("clerk").get(f"/report.xlsx?week={WEEK}").data))
+    assert "Jurnal" not in wb.sheetnames
+
+
+def test_the_trail_refuses_insert_or_replace_over_a_line(app):
+    state = app.extensions["state"]
+    state.set_week("presa", WEEK, True, "supervisor")
+    with sqlite3.connect(state.path) as con:
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            con.execute("INSERT OR REPLACE INTO trail (id, at, by, office, week, kind) "
+                        "VALUES (1, 'x', 'x', 'presa', 'x', 'close')")

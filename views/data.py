@@ -1,6 +1,8 @@
 """Supervisors' pages: an office's rows of a week as an editable table."""
 from __future__ import annotations
 
+import unicodedata
+
 
 from datetime import date
 
@@ -52,7 +54,20 @@ class GridForm(TextForm):
 
 
 class WeekForm(TextForm):
-    reason = TextAreaField("Motivul redeschiderii", validators=[Length(max=500, message="Cel mult 500 de caractere.")])
+    reason = TextAreaField("Motivul redeschiderii")
+
+
+def reopen_reason(raw: str | None) -> tuple[str, str]:
+    """(the reason, spaces folded; or "" with the Romanian error to show next to the field)."""
+    raw = raw or ""
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\t\n\r" for ch in raw):
+        return "", "Motivul conține caractere de control sau de formatare invizibile; scrieți-l ca text simplu."
+    reason = " ".join(raw.split())
+    if not reason:
+        return "", "Scrieți motivul redeschiderii."
+    if len(reason) > 500:
+        return "", f"Motivul are {len(reason)} de caractere; cel mult 500."
+    return reason, ""
 
 
 def _period():
@@ -138,9 +153,9 @@ def week(slug):
         store().protect_week(slug, period.start, period.end, True, by)
         flash(f"{period.title} a fost închisă.", "success")
         return redirect(back)
-    reason = " ".join((form.reason.data or "").split())
-    if not reason:
-        form.reason.errors = ["Scrieți motivul redeschiderii."]
+    reason, error = reopen_reason(form.reason.data)
+    if error:
+        form.reason.errors = [error]
         result = store().read([slug], period.start, period.end)
         return _render_table(office, period, _sorted(office, result.rows), result, week_form=form, status=400)
     if not state().set_week(slug, period.slug, False, by, reason):

@@ -11,7 +11,7 @@ from views.audit import activity_label, describe_closure, when
 from domain.saving import SaveConflict
 from domain.trail import save_lines, week_of
 from forms.catalog import COUNTERS
-from forms.entry import entry_from_form, form_class, form_data_from_rows, own_rows, shown_values
+from forms.entry import entry_from_form, field_key, form_class, form_data_from_rows, own_rows, shown_values
 from sheets import StoreError
 from domain.periods import format_day_short as day_label
 from domain.periods import (PeriodError, count_phrase, default_week, format_numeric, format_weekday_date, holiday_name,
@@ -125,6 +125,8 @@ def entry_form(slug):
             raise
         week_rows = []
     mine = own_rows(office, week_rows, day, clerk)
+    ids = {r.row_id for r in mine}
+    added = [r for r in week_rows if r.day == day and r.clerk.lower() == clerk.lower() and r.row_id not in ids]
     closure = state().week_closure(slug, week_of(day))
     Form = form_class(office)
     status, conflicts = 200, []
@@ -145,6 +147,11 @@ def entry_form(slug):
                     changes = store().save_entry(entry)
                 except SaveConflict as exc:
                     status, conflicts = 409, describe_conflicts(office, exc.conflicts)
+                    for c in exc.conflicts:  # the inputs in conflict are marked too
+                        for slot in form.slots:
+                            if field_key(slot) == (c.activity, c.part, c.counter):
+                                form[slot.name].errors = list(form[slot.name].errors) + [
+                                    f"Între timp valoarea a devenit {_figure(c.current)}."]
                     current = store().read([slug], day, day, fresh=True).rows
                     form.shown.data = shown_values(form, own_rows(office, current, day, clerk))
                     form.form_errors.append(
@@ -176,6 +183,8 @@ def entry_form(slug):
     return render_template(
         "entry.html", office=office, form=form, day=day, day_label=format_date(day),
         strip=week_days(day, week_rows, clerk), filled=bool(mine), conflicts=conflicts,
+        added=[{"label": activity_label(office, r.activity, r.part), "lucrari": r.lucrari, "documente": r.documente,
+                "note": r.note} for r in added],
         closure=closure and describe_closure(closure),
         prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1) if day < today() else None,
     ), status

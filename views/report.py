@@ -73,8 +73,9 @@ def view():
 
 
 def _journal(report):
-    """The audit trail of a week's offices, for the XLSX „Jurnal” sheet."""
-    if report.period.kind != "week":
+    """The audit trail of a week's offices, for the XLSX „Jurnal” sheet
+    (supervisors and admins: the audience of /audit)."""
+    if report.period.kind != "week" or not current_user.is_supervisor:
         return ()
     week = report.period.slug
     record_hand_edits()

@@ -104,10 +104,12 @@ class Reads:
                 if office in key:
                     self._cache[key] = entry._replace(valid=False)
 
-    def snapshot(self, offices: Sequence[str], fresh: bool) -> Snapshot:
+    def snapshot(self, offices: Sequence[str], fresh: bool, force: bool = False) -> Snapshot:
         """A page's read: the cache, else the read in flight (or a new one),
-        waited for within the budget, else the last good read marked stale."""
-        if fresh:
+        waited for within the budget, else the last good read marked stale.
+        ``force``: a fresh read even within FRESH_MIN_AGE (a save's check of
+        the sheet, not a page reloaded in a loop)."""
+        if fresh and not force:
             newest = self.cached(offices, valid_only=False)
             fresh = newest is None or self.tuning.clock() - newest.fetched_at >= FRESH_MIN_AGE
         if not fresh:

@@ -56,7 +56,7 @@ class Sender:
     def __init__(self, client: SheetsClient, directory: Directory, reads: Reads, outbox: Outbox, catalog,
                  tuning: Tuning, on_write=None):
         self.client = client
-        self.on_write = on_write  # on_write(rows as they now stand in the sheet)
+        self.on_write = on_write  # on_write(rows written as they now stand in the sheet, [(op dropped, why)])
         self.directory = directory
         self.reads = reads
         self.outbox = outbox
@@ -248,7 +248,7 @@ class Sender:
         self.directory.written(info.sheet_id)
         self.outbox.attempt_succeeded(ops, dropped)
         if self.on_write is not None:
-            self.on_write(self._written)
+            self.on_write(self._written, [(op, dropped[op.id]) for op in ops if op.id in dropped])
         return len(ops) - len(dropped), True
 
     def _write(self, office: str, attempt: _Attempt, first: bool,
@@ -283,7 +283,6 @@ class Sender:
         for op in attempt.ops:
             model.apply(op)
         requests_ = self._write_requests(info, header, model, parsed)
-        self._written = model.rows()
         if requests_:
             attempt.stage = "write"
             self.client.batch_update(requests_)
@@ -328,6 +327,7 @@ class Sender:
 
     def _write_requests(self, info: SheetInfo, header: HeaderMap, model: Model, parsed: ParsedSheet) -> list:
         updates, deletes, appends = model.plan()
+        self._written = [row for _, row in updates] + list(appends)
         sid = info.sheet_id
         where = {i: k for k, i in header.positions.items()}
         runs = column_runs(header.positions.values())

@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Sequence
 import requests
 
 from domain.clock import iso_at
-from domain.rows import Row, Tally, tally_rows
+from domain.rows import Row, Tally, row_id_for, tally_rows
 from domain.saving import Entry, FieldChange, SaveConflict, plan_save
 from domain.trail import TrailLine
 from settings import default
@@ -127,14 +127,16 @@ class GoogleStore:
             current = self.read([entry.office], entry.day, entry.day).rows
             seen = entry.base is not None and any(v is not None for v in entry.base.values())
             if seen or any(r.clerk.lower() == entry.clerk.lower() for r in current):
-                current = self.read([entry.office], entry.day, entry.day, fresh=True).rows
+                snap = self.reads.snapshot([entry.office], fresh=True, force=True)
+                current = self._view(snap, [entry.office], entry.day, entry.day).rows
         except StoreError:
             current = None
         changes: list[FieldChange] = []
         if current is not None:
             plan = plan_save(entry, current, iso_at(self.clock()))
             if plan.conflicts:
-                raise SaveConflict(plan.conflicts)
+                raise SaveConflict([self.witness.conflict_by(c, row_id_for(entry.office, entry.day, c.activity, c.part,
+                                                                            entry.clerk)) for c in plan.conflicts])
             if not plan.writes:
                 return []
             changes = plan.changes
