@@ -5,7 +5,9 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from . import audit, auth, data, entry, errors, report, sync
+    from . import audit, auth, bodies, data, entry, errors, report, sync
+
+    bodies.init_app(app)
 
     for module in (auth, entry, data, audit, report, sync):
         app.register_blueprint(module.bp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
-from views.access import catalog, office_for, state, store, today
+from views.access import catalog, fresh_requested, office_for, state, store, today
 from views.audit import trail_lines
 from reports.model import build_report, daily_keys
 from domain.periods import PeriodError, parse_period, presets
@@ -34,7 +34,7 @@ def _scope():
 def _report():
     """(report, rows, service) for the request's period and offices."""
     period, slugs, service = _scope()
-    result = store().read(slugs, period.start, period.end, fresh=request.args.get("refresh") == "1")
+    result = store().read(slugs, period.start, period.end, fresh=fresh_requested())
     report = build_report(
         catalog(), result.rows, period, offices=slugs, today=today(), read_at=result.read_at,
         stale=result.stale, pending=result.pending, problems=len(result.problems),
@@ -48,7 +48,7 @@ def _tallied_report():
     local store), which spares an object per row on long periods."""
     period, slugs, service = _scope()
     tally, result = store().tally(slugs, period.start, period.end, daily_keys(catalog()),
-                                  fresh=request.args.get("refresh") == "1")
+                                  fresh=fresh_requested())
     report = build_report(catalog(), tally, period, offices=slugs, today=today(), read_at=result.read_at,
                           stale=result.stale, pending=result.pending, problems=len(result.problems),
                           closures=state().closures(slugs, period.iso_weeks))
