@@ -51,6 +51,19 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _private_instance(instance: Path) -> None:
+    """The instance folder is the app's alone (0700), and so is every file in
+    it (0600): databases with their WAL/SHM, the outbox, the secret key.
+    Files created later are private too (sheets/sqlite.py, _secret_key)."""
+    instance.chmod(0o700)
+    for path in instance.iterdir():
+        if path.is_file() and not path.is_symlink():
+            try:
+                path.chmod(0o600)
+            except PermissionError:  # another user's file: not ours to change
+                pass
+
+
 def _https_settings(app: Flask) -> None:
     """Cookies are Secure when the site is served over HTTPS; behind a reverse
     proxy, ProxyFix makes the client's address (login throttle) and scheme
@@ -84,6 +97,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.config.from_mapping(test_config)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
+    _private_instance(instance)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     _https_settings(app)

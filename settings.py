@@ -40,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
             "correction kept in the outbox"),
     Setting("SHEETS_FIRST_READ_BUDGET", 8, "seconds a page waits for Google when nothing has been read yet; then "
             "it answers 503 (\"Foaia de calcul Google nu răspunde acum\")"),
+    Setting("SHEETS_REFRESH_PER_MINUTE", 30, "fresh Google reads asked with „Reîncarcă” (`?refresh=1`) in any "
+            "60 seconds, all users and workers together; past it pages show the last read, with its time"),
     Setting("SHEETS_BACKOFF_MAX", 32, "longest wait (s) between retries of an undelivered submission"),
     Setting("SHEETS_MAX_ATTEMPTS", 10, "tries before a submission is marked failed (listed on *Sincronizare*, "
             "retried by hand)"),
@@ -52,8 +54,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", 0, "reverse proxies in front of the app whose `X-Forwarded-*` headers are trusted"),
     Setting("REMEMBER_COOKIE_DURATION", 5 * 24 * 3600, "seconds \"Ține-mă minte\" lasts (5 days: a working week)"),
     Setting("WTF_CSRF_TIME_LIMIT", 8 * 3600, "seconds a form stays valid (an expired entry form keeps its values)"),
-    Setting("LOGIN_MAX_ATTEMPTS", 5, "failed sign-ins per user name and per address …"),
-    Setting("LOGIN_WINDOW_SECONDS", 900, "… within this window before sign-in is paused"),
+    Setting("SESSION_MAX_AGE", 12 * 3600, "seconds a sign-in without \"Ține-mă minte\" lasts on the server "
+            "(sign-out ends it at once)"),
+    Setting("LOGIN_MAX_ATTEMPTS", 5, "failed sign-ins in a row for one account before each further try waits "
+            "(15 s, then doubling; an admin can unlock it on *Utilizatori*)"),
+    Setting("LOGIN_WINDOW_SECONDS", 900, "the longest of those waits; also the window of `LOGIN_ADDRESS_LIMIT`"),
+    Setting("LOGIN_ADDRESS_LIMIT", 100, "failed sign-ins from one address within the window after which each "
+            "try from it is slowed (never refused: a whole office may share the address)"),
+    Setting("LOGIN_ADDRESS_DELAY", 1, "seconds each try from an address over its limit waits"),
     Setting("SESSION_COOKIE_HTTPONLY", True, "", documented=False),
     Setting("SESSION_COOKIE_SAMESITE", "Lax", "", documented=False),
     Setting("REMEMBER_COOKIE_HTTPONLY", True, "", documented=False),

@@ -63,28 +63,52 @@ def _user_errors():
 @users_cli.command("add")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--service", "services", multiple=True, help="Office slug (repeat for several).")
+@click.option("--service", "services", multiple=True,
+              help="Office slug (repeat for several): a clerk's offices, or the only offices a supervisor "
+                   "sees and corrects (none: every office).")
+@click.option("--full-name", default="", help="The person's full name, shown on /users.")
+@click.option("--no-change-required", is_flag=True,
+              help="The password is the user's own (typed by them): no new one is asked at the first sign-in.")
 @click.password_option("--password", prompt="Parola", confirmation_prompt="Confirmați parola")
-def users_add(username, role, services, password):
-    """Add a user; the password is asked twice (or read from stdin)."""
+def users_add(username, role, services, full_name, no_change_required, password):
+    """Add a user; the password is asked twice (or read from stdin). The
+    user chooses a new one at the first sign-in (unless --no-change-required)."""
     with _user_errors():
-        user = _users().add(username, password, role, services, current_app.extensions["catalog"].slugs)
-    click.echo(f"Added {user.username} ({user.role}{': ' + ', '.join(user.offices) if user.offices else ''}).")
+        user = _users().add(username, password, role, services, current_app.extensions["catalog"].slugs,
+                            full_name=full_name, must_change=not no_change_required)
+    click.echo(f"Added {user.username} ({user.role}: {_scope(user)}).")
+
+
+def _scope(user) -> str:
+    return "all offices" if user.all_offices else ", ".join(user.offices)
 
 
 @users_cli.command("list")
 def users_list():
-    for u in _users().all():
-        click.echo(f"{u.username}\t{u.role}\t{','.join(u.offices) or '-'}\t{'disabled' if u.disabled else 'active'}")
+    """One line per user: name, role, offices, state[, full name][, lock]."""
+    from state.throttle import LoginThrottle
+
+    everyone = _users().all()
+    locks = LoginThrottle(current_app.extensions["state"], current_app.config).states([u.username for u in everyone])
+    for u in everyone:
+        offices = "all" if u.all_offices else ",".join(u.offices)
+        line = f"{u.username}\t{u.role}\t{offices}\t{'disabled' if u.disabled else 'active'}"
+        if u.full_name:
+            line += f"\t{u.full_name}"
+        lock = locks.get(u.username)
+        if lock:
+            line += f"\t{'locked' if lock.wait else 'failed sign-ins'}: {lock.failures}"
+        click.echo(line)
 
 
 @users_cli.command("set-password")
 @click.argument("username")
 @click.password_option("--password", prompt="Parola nouă", confirmation_prompt="Confirmați parola")
 def users_set_password(username, password):
+    """Set a password the user must replace at the next sign-in."""
     with _user_errors():
-        _users().set_password(username, password)
-    click.echo(f"Password of {username} changed; their sessions are closed.")
+        _users().set_password(username, password, must_change=True)
+    click.echo(f"Password of {username} changed; their sessions are closed; they choose a new one at sign-in.")
 
 
 @users_cli.command("disable")
@@ -95,6 +119,28 @@ def users_disable(username):
     click.echo(f"{username} disabled; their sessions are closed.")
 
 
+@users_cli.command("unlock")
+@click.argument("username")
+def users_unlock(username):
+    """Lift the sign-in block of an account (its failed sign-ins are forgotten)."""
+    from state.throttle import LoginThrottle
+
+    with _user_errors():
+        if _users().get(username) is None:
+            raise UserError(f"Utilizatorul „{username}” nu există.")
+    n = LoginThrottle(current_app.extensions["state"], current_app.config).unlock(username)
+    click.echo(f"{username} unlocked ({n} failed sign-ins forgotten).")
+
+
+@users_cli.command("end-sessions")
+@click.argument("username")
+def users_end_sessions(username):
+    """Sign the user out everywhere (their session and "remember me" cookies stop working)."""
+    with _user_errors():
+        n = _users().end_sessions(username)
+    click.echo(f"{n} session(s) of {username} ended.")
+
+
 def ensure_admin(app) -> str | None:
     """On a fresh instance, create ``admin`` with a one-time random password
     and return it; ``None`` when users exist already."""
@@ -102,7 +148,7 @@ def ensure_admin(app) -> str | None:
     if users.count():
         return None
     password = secrets.token_urlsafe(12)
-    users.add("admin", password, "admin")
+    users.add("admin", password, "admin", must_change=True)  # printed once: replaced at the first sign-in
     return password
 
 
@@ -202,7 +248,7 @@ def main(argv=None):
     password = ensure_admin(app)
     if password:
         print(f"\nFirst start: created user 'admin' with password: {password}\n"
-              "Change it after signing in (Utilizatori) or with: flask --app app users set-password admin\n")
+              "The first sign-in asks for a new one.\n")
     if args.demo:
         print("Demo accounts (clerks of Presă and Consiliere, and a supervisor):")
         for username, pw in load_demo(app):

@@ -37,7 +37,7 @@ def day_forms(office, days: list[date], clerks: list[str], figures: dict) -> dic
             continue
         if spec == "daily":
             for d in days:
-                forms[(d, clerks[0])][field_name(act.id, "done")] = True
+                forms[(d, clerks[0])][field_name(act.id, "done")] = "y"  # the checkbox's own value
             continue
         for key, total in spec.items():
             for slot, value in zip(slots, split(int(total), len(slots))):

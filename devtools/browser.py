@@ -162,7 +162,8 @@ def add_users(env: dict, accounts: dict = ACCOUNTS, password: str = PASSWORD) ->
     twice on stdin (the CLI's prompts), all at once."""
     procs = []
     for username, (role, offices) in accounts.items():
-        args = [sys.executable, "-m", "flask", "--app", "app", "users", "add", username, "--role", role]
+        args = [sys.executable, "-m", "flask", "--app", "app", "users", "add", username, "--role", role,
+                "--no-change-required"]
         for office in offices:
             args += ["--service", office]
         procs.append((username, subprocess.Popen(args, cwd=ROOT, env=env, stdin=subprocess.PIPE,
@@ -244,6 +245,15 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_label("Parolă").fill(password)
     page.get_by_role("button", name="Intră").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def choose_password(page, current: str, new: str) -> None:
+    """On *Parola mea* (where a password someone else chose leads): a new one."""
+    page.get_by_label("Parola actuală").fill(current)
+    page.get_by_label("Parola nouă", exact=True).fill(new)
+    page.get_by_label("Confirmați parola nouă").fill(new)
+    page.get_by_role("button", name="Schimbă parola").click()
+    page.wait_for_url(lambda url: "/password" not in url)
 
 
 def is_focused(locator) -> bool:

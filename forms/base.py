@@ -24,3 +24,35 @@ class TextForm(FlaskForm):
             if request.files or (not request.form and request.is_json):
                 abort(400, description=NOT_A_FORM)
             return request.form
+
+
+#: Bidirectional embeddings, overrides and isolates (and the marks): text
+#: that shows in another order than it is stored, e.g. in the spreadsheet.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def bad_character(text: str | None) -> str | None:
+    """How a free text's first forbidden character is named (a control
+    character other than tab and newline, or a bidi control), or None."""
+    import unicodedata
+
+    for i, c in enumerate(text or ""):
+        if c in "\t\n" or (c == "\r" and text[i + 1:i + 2] == "\n"):
+            continue
+        if c in BIDI_CONTROLS:
+            return f"control de direcție a textului U+{ord(c):04X}"
+        if unicodedata.category(c) == "Cc":
+            return f"caracter de control U+{ord(c):04X}"
+    return None
+
+
+class PlainText:
+    """WTForms validator: free text without control characters (tab and
+    newline allowed) or bidi controls, which would reach the spreadsheet."""
+
+    def __call__(self, form, field):
+        from wtforms.validators import ValidationError
+
+        bad = bad_character(field.data if isinstance(field.data, str) else "")
+        if bad:
+            raise ValidationError(f"Textul conține un caracter nepermis ({bad}); ștergeți-l și trimiteți din nou.")

@@ -22,6 +22,11 @@ COUNTERS: dict[str, str] = {
 KINDS = ("counts", "daily", "breakdown")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
+#: Words the app's own pages use where an office slug goes (/data/<slug>,
+#: /entry/<slug>): an office named so would have an unreachable table.
+#: tests/test_catalog.py checks this list against the app's routes.
+RESERVED_SLUGS = frozenset({"problems", "outbox"})
+
 
 class CatalogError(Exception):
     """A catalog file is broken; the message names the file and the field."""
@@ -132,6 +137,9 @@ class _Reader:
         slug = self.text(doc, "slug", "office")
         if not _ID_RE.match(slug):
             raise self.fail("office.slug", f"{slug!r} must be lowercase letters, digits, '-'")
+        if slug in RESERVED_SLUGS:
+            raise self.fail("office.slug", f"{slug!r} is the address of one of the app's pages "
+                                           f"(/data/{slug}); reserved: {', '.join(sorted(RESERVED_SLUGS))}")
         title = self.text(doc, "title", "office")
         seen: set[str] = set()
         work_types = []

@@ -25,7 +25,8 @@ MAX_COUNT = 100_000
 MAX_SHOWN = 64 * 1024  # characters of the hidden "shown" field (a form of 200 inputs needs ~8 KB)
 _INT_RE = re.compile(r"^[0-9]+$")
 NOT_A_NUMBER = "Introduceți un număr întreg, fără zecimale sau alte semne (de ex. 12)."
-REPEATED = "Câmpul a fost trimis de mai multe ori, cu valori diferite; trimiteți formularul din nou."
+REPEATED = "Câmpul a fost trimis de mai multe ori; trimiteți formularul din nou."
+NOT_A_TICK = "Bifa a primit o valoare pe care formularul nu o trimite; trimiteți formularul din nou."
 
 
 def parse_count(raw: str | None) -> int | None:
@@ -59,13 +60,33 @@ class CountField(StringField):
         self.number: int | None = None
 
     def process_formdata(self, valuelist):
-        if len(valuelist) > 1 and any(v != valuelist[0] for v in valuelist[1:]):
+        if len(valuelist) > 1:
             self.data = valuelist[0]
             raise ValueError(REPEATED)
         super().process_formdata(valuelist)
 
     def pre_validate(self, form):
+        if self.process_errors:
+            return  # a repeated field: refused, not parsed
         self.number = parse_count(self.data)
+
+
+class DoneField(BooleanField):
+    """The daily checkbox: ticked, a browser sends its own value ("y");
+    unticked, nothing. Any other value ("0", "no", "off" …) is refused, not
+    read as "done"."""
+
+    OWN_VALUE = "y"
+
+    def process_formdata(self, valuelist):
+        self.data = False
+        if not valuelist:
+            return
+        if len(valuelist) > 1:
+            raise ValueError(REPEATED)
+        if valuelist[0] != self.OWN_VALUE:
+            raise ValueError(NOT_A_TICK)
+        self.data = True
 
 
 @dataclass(frozen=True)
@@ -108,7 +129,7 @@ def form_class(office: Office) -> type:
         for slot in slots(office):
             full_label = f"{slot.activity.label} — {slot.label}"
             if slot.counter == "done":
-                attrs[slot.name] = BooleanField(full_label)
+                attrs[slot.name] = DoneField(full_label)
             else:
                 attrs[slot.name] = CountField(full_label)
         attrs["shown"] = HiddenField()

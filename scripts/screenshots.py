@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from devtools.browser import (bucharest_today, launch, new_context, screenshot,  # noqa: E402
-                             sign_in, start_server)
+                             sign_in, start_server, choose_password)
 from domain.periods import is_working_day  # noqa: E402
 
 MAX_BYTES = 300 * 1024
@@ -55,6 +55,9 @@ def take(out: Path) -> list[Path]:
                     page = ctx.new_page()
                     if user:
                         sign_in(page, user, server.passwords[user])
+                        if "/password" in page.url:  # the first start's one-time password: replaced
+                            choose_password(page, server.passwords[user], server.passwords[user] + "-nou")
+                            server.passwords[user] += "-nou"
                     return page
 
                 def shot(page, name, **kwargs):

@@ -2,6 +2,7 @@
 (the local store, the state database, the Google outbox)."""
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,10 +14,14 @@ class SQLiteFile:
 
     def __init__(self, path: str | Path, schema: str = ""):
         self.path = str(path)
+        private_file(self.path)
         with self.connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
             if schema:
                 con.executescript(schema)
+        for suffix in ("-wal", "-shm"):  # SQLite gives them the database's mode; older ones may differ
+            if os.path.exists(self.path + suffix):
+                private_file(self.path + suffix)
 
     @contextmanager
     def connect(self):
@@ -38,3 +43,13 @@ class SQLiteFile:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
+
+
+def private_file(path: str | Path) -> None:
+    """Create ``path`` if missing, readable and writable by its owner only
+    (0600): the state database holds the users' password hashes."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)

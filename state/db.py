@@ -22,7 +22,25 @@ CREATE TABLE IF NOT EXISTS users (
     offices         TEXT NOT NULL DEFAULT '',
     disabled        INTEGER NOT NULL DEFAULT 0,
     session_version INTEGER NOT NULL DEFAULT 1,
-    created_at      TEXT NOT NULL
+    created_at      TEXT NOT NULL,
+    full_name       TEXT NOT NULL DEFAULT '',
+    must_change     INTEGER NOT NULL DEFAULT 0
+);
+-- Signed-in sessions, one row per sign-in: the cookie carries a random token,
+-- this table its SHA-256 and its end. Sign-out deletes the row, so a copied
+-- session or "remember me" cookie is refused from then on.
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    username   TEXT NOT NULL COLLATE NOCASE,
+    created    REAL NOT NULL,
+    expires    REAL NOT NULL,
+    remember   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username);
+-- Fresh Google reads asked with ?refresh=1, shared by every worker: at most
+-- SHEETS_REFRESH_PER_MINUTE in any 60 seconds.
+CREATE TABLE IF NOT EXISTS refresh_grants (
+    at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit (
     id      INTEGER PRIMARY KEY,
@@ -84,10 +102,24 @@ CREATE INDEX IF NOT EXISTS login_attempts_key ON login_attempts (key, at);
 """
 
 
+#: Columns added to ``users`` after the first release: (name, declaration).
+_USER_COLUMNS = (("full_name", "TEXT NOT NULL DEFAULT ''"), ("must_change", "INTEGER NOT NULL DEFAULT 0"))
+
+
 class StateDB(SQLiteFile):
     def __init__(self, path: str | Path, clock=None):
         super().__init__(path, SCHEMA)
         self.clock = clock or Clock()
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Add the columns an older state database lacks (CREATE TABLE IF NOT
+        EXISTS keeps its old ``users`` table as it was)."""
+        with self.transaction() as con:
+            have = {r["name"] for r in con.execute("PRAGMA table_info(users)")}
+            for name, declaration in _USER_COLUMNS:
+                if name not in have:
+                    con.execute(f"ALTER TABLE users ADD COLUMN {name} {declaration}")
 
     # -- the audit trail: every change of an office's week, append-only --------
 

@@ -15,7 +15,8 @@ from devtools.dates import START
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "parola-de-test-1"
 
-#: name -> (role, offices). "clerk" is a clerk of Presă, "other" of Consiliere.
+#: name -> (role, offices). "clerk" is a clerk of Presă, "other" of Consiliere,
+#: "scoped" a supervisor of Consiliere only (every other supervisor: every office).
 ACCOUNTS = {
     "clerk": ("clerk", ("presa",)),
     "clerk2": ("clerk", ("presa",)),
@@ -23,6 +24,7 @@ ACCOUNTS = {
     "supervisor": ("supervisor", ()),
     "admin": ("admin", ()),
     "disabled": ("clerk", ("presa",)),
+    "scoped": ("supervisor", ("consiliere",)),
 }
 
 

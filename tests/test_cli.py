@@ -29,7 +29,7 @@ def test_users_commands(app):
     assert r.exit_code == 1 and "Parola trebuie să aibă cel puțin 10 caractere." in r.output
     r = runner.invoke(args=["users", "add", "nepereche", "--role", "admin"], input="parola-lunga-1\nalta-parola-2\n"
                       "parola-lunga-1\nparola-lunga-1\n")
-    assert r.exit_code == 0 and "Added nepereche (admin)." in r.output
+    assert r.exit_code == 0 and "Added nepereche (admin: all offices)." in r.output
     r = runner.invoke(args=["users", "set-password", "maria"], input="parola-noua-22\nparola-noua-22\n")
     assert r.exit_code == 0
     assert app.extensions["users"].authenticate("maria", "parola-noua-22") is not None
@@ -37,7 +37,7 @@ def test_users_commands(app):
     r = runner.invoke(args=["users", "list"])
     lines = r.output.splitlines()
     assert "maria\tclerk\tpresa,consiliere\tdisabled" in lines
-    assert "nepereche\tadmin\t-\tactive" in lines
+    assert "nepereche\tadmin\tall\tactive" in lines
     assert runner.invoke(args=["users", "disable", "nimeni"]).exit_code == 1
 
 
@@ -97,6 +97,55 @@ def test_user_names_that_would_collide_or_break_addresses_are_refused(app):
                           ("..", "și nu doar puncte"), ("a/b", "„/”")):
         with pytest.raises(UserError, match=message):
             users.add(name, "parola-lunga-1", "clerk", ["presa"])
+
+
+def test_look_alike_and_mixed_script_names_are_refused(app):
+    import unicodedata
+
+    users = app.extensions["users"]
+    users.add("Ștefan", "parola-lunga-1", "clerk", ["presa"])
+    for name, message in ((unicodedata.normalize("NFD", "Ștefan"), "există deja"),
+                          ("Ştefan", "se confundă ușor cu utilizatorul existent „Ștefan”"),
+                          ("\u0430dmin", "amestecă alfabete"),
+                          ("\u0441\u0443\u0440\u0435r", "amestecă alfabete"),
+                          ("\u0441lerk2", "amestecă alfabete"),
+                          ("c1erk", "se confundă ușor cu utilizatorul existent „clerk”"),
+                          ("\u0441\u043e\u0440", None)):  # all Cyrillic, looks like no one: accepted
+        if message is None:
+            users.add(name, "parola-lunga-1", "clerk", ["presa"])
+            continue
+        with pytest.raises(UserError, match=message):
+            users.add(name, "parola-lunga-1", "clerk", ["presa"])
+    with pytest.raises(UserError, match="se confundă ușor"):
+        users.add("cop", "parola-lunga-1", "clerk", ["presa"])  # the Latin twin of the Cyrillic "сор"
+    assert users.get(unicodedata.normalize("NFD", "ȘTEFAN")).username == "Ștefan"
+
+
+def test_supervisors_scoped_from_the_command_line_unlock_and_end_sessions(app):
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["users", "add", "sefpresa", "--role", "supervisor", "--service", "presa",
+                            "--full-name", "Ioana Popescu"], input="parola-lunga-1\nparola-lunga-1\n")
+    assert r.exit_code == 0 and "Added sefpresa (supervisor: presa)." in r.output
+    r = runner.invoke(args=["users", "add", "seftot", "--role", "supervisor"], input="parola-lunga-1\nparola-lunga-1\n")
+    assert "Added seftot (supervisor: all offices)." in r.output
+    users = app.extensions["users"]
+    assert users.get("sefpresa").offices == ("presa",) and not users.get("sefpresa").can_access("consiliere")
+    assert users.get("sefpresa").must_change and users.get("seftot").can_access("consiliere")
+    c = app.test_client()
+    for _ in range(6):
+        c.post("/login", data={"username": "clerk", "password": "gresita-gresita"})
+    lines = runner.invoke(args=["users", "list"]).output.splitlines()
+    assert "sefpresa\tsupervisor\tpresa\tactive\tIoana Popescu" in lines
+    assert "seftot\tsupervisor\tall\tactive" in lines
+    assert "clerk\tclerk\tpresa\tactive\tlocked: 5" in lines
+    r = runner.invoke(args=["users", "unlock", "clerk"])
+    assert r.exit_code == 0 and "clerk unlocked (5 failed sign-ins forgotten)." in r.output
+    assert c.post("/login", data={"username": "clerk", "password": "parola-de-test-1"}).status_code == 302
+    assert c.get("/").status_code == 200
+    r = runner.invoke(args=["users", "end-sessions", "clerk"])
+    assert "1 session(s) of clerk ended." in r.output
+    assert c.get("/").status_code == 302
+    assert runner.invoke(args=["users", "unlock", "nimeni"]).exit_code == 1
 
 
 def test_start_stops_with_a_clear_message_on_bad_settings(tmp_path):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from . import audit, auth, data, entry, errors, report, sync, trends
+    from . import audit, auth, bodies, data, entry, errors, report, sync, trends
+
+    bodies.init_app(app)
 
     for module in (auth, entry, data, audit, report, trends, sync):
         app.register_blueprint(module.bp)

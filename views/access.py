@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app
+import time
+
+from flask import abort, current_app, flash, request
 from flask_login import current_user
 
 from domain.periods import TIMEZONE
@@ -76,3 +78,37 @@ def require_supervisor():
 def require_admin():
     if not current_user.is_admin:
         abort(403, description="Pagina este doar pentru administratori.")
+
+
+def visible_offices():
+    """The catalog's offices the signed-in user may see (a scoped supervisor: theirs)."""
+    return current_user.visible_offices(catalog())
+
+
+def fresh_requested() -> bool:
+    """Whether to read the Google spreadsheet afresh for this page (``?refresh=1``).
+
+    The whole city hall shares 60 Sheets reads a minute, so fresh reads are
+    granted at most SHEETS_REFRESH_PER_MINUTE times in any 60 seconds, for
+    all users and workers together (a table in the instance folder's state
+    database); past that the page is served from the last read, with its time."""
+    if request.args.get("refresh") != "1":
+        return False
+    if getattr(store(), "sync_queue", None) is None:
+        return True  # the local store: no quota to spend
+    if grant_refresh(int(current_app.config["SHEETS_REFRESH_PER_MINUTE"])):
+        return True
+    flash("Datele au fost reîncărcate de prea multe ori în ultimul minut (foaia de calcul Google primește un "
+          "număr limitat de citiri pentru toată primăria): se afișează ultima citire, cu ora ei. "
+          "Reîncercați peste un minut.", "info")
+    return False
+
+
+def grant_refresh(limit: int, window: float = 60.0) -> bool:
+    now = time.time()  # a length of time, not a date
+    with state().transaction() as con:
+        con.execute("DELETE FROM refresh_grants WHERE at<=?", (now - window,))
+        if con.execute("SELECT COUNT(*) FROM refresh_grants").fetchone()[0] >= limit:
+            return False
+        con.execute("INSERT INTO refresh_grants (at) VALUES (?)", (now,))
+    return True

@@ -4,7 +4,9 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -12,8 +14,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from domain.romanian import duration_phrase
 from views.access import catalog, require_admin, state, users
-from forms.base import TextForm
-from state.users import MIN_PASSWORD, ROLE_LABELS, UserError
+from forms.base import PlainText, TextForm
+from state.throttle import Attempt, LoginThrottle, wait_phrase
+from state.users import ALL_OFFICES, MAX_FULL_NAME, MIN_PASSWORD, ROLE_LABELS, UserError
 
 bp = Blueprint("auth", __name__)
 
@@ -33,6 +36,10 @@ class LogoutForm(TextForm):
     pass
 
 
+OFFICES_LABEL = ("Servicii (funcționar: cel puțin unul; șef de serviciu: cele pe care le vede și le corectează, "
+                 "niciunul bifat = toate; administrator: toate)")
+
+
 class MultiCheckbox(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -47,13 +54,28 @@ class NewUserForm(TextForm):
                                                       Length(max=64, message="Cel mult 64 de caractere.")])
     # Choices are checked by UserStore.add, with Romanian messages.
     role = SelectField("Rol", choices=[(k, v) for k, v in ROLE_LABELS.items()], validate_choice=False)
-    offices = MultiCheckbox("Servicii (pentru funcționari)", choices=[], validate_choice=False)
+    offices = MultiCheckbox(OFFICES_LABEL, choices=[], validate_choice=False)
+    full_name = StringField("Nume complet (opțional)", validators=[
+        Length(max=MAX_FULL_NAME, message=f"Cel mult {MAX_FULL_NAME} de caractere."), PlainText()])
     password = PasswordField("Parolă", validators=_PASSWORD_RULES)
     confirm = PasswordField("Confirmați parola", validators=[EqualTo("password", "Parolele nu coincid.")])
 
 
+class EditUserForm(TextForm):
+    full_name = StringField("Nume complet", validators=[
+        Length(max=MAX_FULL_NAME, message=f"Cel mult {MAX_FULL_NAME} de caractere."), PlainText()])
+    role = SelectField("Rol", choices=[(k, v) for k, v in ROLE_LABELS.items()], validate_choice=False)
+    offices = MultiCheckbox(OFFICES_LABEL, choices=[], validate_choice=False)
+
+
 class PasswordForm(TextForm):
     password = PasswordField("Parolă nouă", validators=_PASSWORD_RULES)
+
+
+class ChangePasswordForm(TextForm):
+    current = PasswordField("Parola actuală", validators=[DataRequired("Introduceți parola actuală.")])
+    password = PasswordField("Parola nouă", validators=_PASSWORD_RULES)
+    confirm = PasswordField("Confirmați parola nouă", validators=[EqualTo("password", "Parolele nu coincid.")])
 
 
 def safe_next(target: str | None) -> str:
@@ -66,34 +88,22 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _throttle_keys(username: str) -> list[str]:
-    return [f"user:{username.strip().lower()}", f"addr:{request.remote_addr or '-'}"]
+def throttle() -> LoginThrottle:
+    return LoginThrottle(state(), current_app.config)
 
 
-def _reserve_attempt(keys: list[str]) -> list[int] | None:
-    """Count this sign-in attempt before the password is checked: None when a
-    key already has LOGIN_MAX_ATTEMPTS failures in the window, else the ids of
-    the attempt rows just recorded (a success removes them again).
-
-    Check and record happen in one ``BEGIN IMMEDIATE`` transaction, so
-    guesses sent at the same moment to several workers (processes sharing
-    the instance folder) see each other: at most LOGIN_MAX_ATTEMPTS passwords
-    are ever checked per window, however parallel the guessing."""
-    cfg = current_app.config
-    now = time.time()
-    since = now - cfg["LOGIN_WINDOW_SECONDS"]
-    with state().transaction() as con:
-        for key in keys:
-            n = con.execute("SELECT COUNT(*) FROM login_attempts WHERE key=? AND at>?", (key, since)).fetchone()[0]
-            if n >= cfg["LOGIN_MAX_ATTEMPTS"]:
-                return None
-        con.execute("DELETE FROM login_attempts WHERE at<?", (now - 86400,))
-        return [con.execute("INSERT INTO login_attempts (key, at) VALUES (?, ?)", (k, now)).lastrowid for k in keys]
+def _seconds(value) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def _release_attempt(ids: list[int]) -> None:
-    with state().transaction() as con:
-        con.executemany("DELETE FROM login_attempts WHERE rowid=?", [(i,) for i in ids])
+@bp.before_app_request
+def password_first():
+    """A password someone else chose (the first start's, an admin's) is
+    replaced before anything else: every page leads to /password."""
+    if (current_user.is_authenticated and current_user.must_change
+            and request.endpoint not in ("auth.change_password", "auth.logout", "static")):
+        return redirect(url_for("auth.change_password", next=request.full_path.rstrip("?")))
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -101,30 +111,74 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        attempt = _reserve_attempt(_throttle_keys(form.username.data))
-        if attempt is None:
-            wait = duration_phrase(current_app.config["LOGIN_WINDOW_SECONDS"])
-            form.form_errors.append(f"Prea multe încercări eșuate. Reîncercați peste {wait}.")
-            status = 429
+        name = form.username.data
+        attempt = throttle().reserve(name, request.remote_addr or "-")
+        if not isinstance(attempt, Attempt):
+            form.form_errors.append(
+                f"Prea multe încercări eșuate. Contul este blocat temporar: reîncercați peste "
+                f"{wait_phrase(attempt.seconds)} sau cereți unui administrator să îl deblocheze.")
+            status, headers = 429, {"Retry-After": str(max(1, round(attempt.seconds)))}
         else:
-            user = users().authenticate(form.username.data, form.password.data)
+            throttle().pause(attempt)
+            user = users().authenticate(name, form.password.data)
             if user is None:
                 form.form_errors.append("Utilizator sau parolă greșită.")
                 status = 401
             else:
-                _release_attempt(attempt)
-                login_user(user, remember=form.remember.data)
+                throttle().succeeded(name, attempt)
+                remember = bool(form.remember.data)
+                cfg = current_app.config
+                lifetime = _seconds(cfg["REMEMBER_COOKIE_DURATION"] if remember else cfg["SESSION_MAX_AGE"])
+                login_user(users().start_session(user, lifetime, remember), remember=remember)
+                if user.must_change:
+                    return redirect(url_for("auth.change_password", next=safe_next(request.args.get("next"))))
                 return redirect(safe_next(request.args.get("next")))
-    return render_template("login.html", form=form, first_run=users().count() == 0), status
+    return render_template("login.html", form=form, first_run=users().count() == 0), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Ends the session on the server too: copies of its cookies are refused."""
+    if current_user.is_authenticated:
+        users().end_session(current_user.get_id())
     logout_user()
     flash("V-ați deconectat.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Choose a new password: required after signing in with one someone else chose."""
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        me = current_user.username
+        if not users().check_password(me, form.current.data):
+            form.current.errors = ["Parola actuală nu este corectă."]
+            status = 400
+        elif form.password.data == form.current.data:
+            form.password.errors = ["Parola nouă trebuie să fie diferită de cea actuală."]
+            status = 400
+        else:
+            remember = users().remembered(current_user.get_id())
+            users().set_password(me, form.password.data, must_change=False)  # ends every session, this one too
+            cfg = current_app.config
+            lifetime = _seconds(cfg["REMEMBER_COOKIE_DURATION"] if remember else cfg["SESSION_MAX_AGE"])
+            login_user(users().start_session(users().get(me), lifetime, remember), remember=remember)
+            flash("Parola a fost schimbată. Celelalte sesiuni ale contului au fost închise.", "success")
+            return redirect(safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("password.html", form=form, forced=current_user.must_change), status
+
+
+def _offices_phrase(user, titles: dict) -> str:
+    if user.all_offices:
+        return ALL_OFFICES
+    return ", ".join(titles.get(s, s) for s in user.offices) or "—"
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -135,16 +189,52 @@ def users_page():
     form.offices.choices = [(o.slug, o.title) for o in catalog().offices]
     if form.validate_on_submit():
         try:
-            users().add(form.username.data, form.password.data, form.role.data,
-                        form.offices.data if form.role.data == "clerk" else (), catalog().slugs)
+            users().add(form.username.data, form.password.data, form.role.data, form.offices.data,
+                        catalog().slugs, full_name=form.full_name.data or "", must_change=True)
         except UserError as exc:
             form.form_errors.append(str(exc))
         else:
-            flash(f"Utilizatorul „{form.username.data.strip()}” a fost creat.", "success")
+            flash(f"Utilizatorul „{form.username.data.strip()}” a fost creat. La prima autentificare "
+                  "își va alege o parolă nouă.", "success")
             return redirect(url_for("auth.users_page"))
-    return render_template("users.html", form=form, users=users().all(), roles=ROLE_LABELS,
-                           offices={o.slug: o.title for o in catalog().offices}, password_form=PasswordForm(),
-                           action_form=LogoutForm())
+    everyone = users().all()
+    titles = {o.slug: o.title for o in catalog().offices}
+    return render_template("users.html", form=form, users=everyone, roles=ROLE_LABELS,
+                           offices_of={u.username: _offices_phrase(u, titles) for u in everyone},
+                           locks=throttle().states([u.username for u in everyone]),
+                           sessions=users().session_counts(), wait_phrase=wait_phrase,
+                           password_form=PasswordForm(), action_form=LogoutForm())
+
+
+def _existing(username):
+    user = users().get(username)
+    if user is None:
+        abort(404, description=f"Utilizatorul „{username}” nu există.")
+    return user
+
+
+@bp.route("/users/<username>", methods=["GET", "POST"])
+@login_required
+def edit_user(username):
+    """Role, offices and full name of an account."""
+    require_admin()
+    user = _existing(username)
+    form = EditUserForm(data={"full_name": user.full_name, "role": user.role, "offices": list(user.offices)})
+    form.offices.choices = [(o.slug, o.title) for o in catalog().offices]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            users().update(user.username, form.role.data, form.offices.data, form.full_name.data or "",
+                           actor=current_user.username, known_offices=catalog().slugs)
+        except UserError as exc:
+            form.form_errors.append(str(exc))
+            status = 400
+        else:
+            flash(f"Utilizatorul „{user.username}” a fost modificat.", "success")
+            return redirect(url_for("auth.users_page"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("user_edit.html", form=form, user=user), status
 
 
 @bp.route("/users/<username>/password", methods=["POST"])
@@ -154,8 +244,11 @@ def set_password(username):
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            users().set_password(username, form.password.data)
-            flash(f"Parola utilizatorului „{username}” a fost schimbată.", "success")
+            someone_else = users().get(username) is not None and \
+                users().get(username).username.casefold() != current_user.username.casefold()
+            users().set_password(username, form.password.data, must_change=someone_else)
+            flash(f"Parola utilizatorului „{username}” a fost schimbată; sesiunile lui au fost închise"
+                  + (" și la autentificare își va alege una nouă." if someone_else else "."), "success")
         except UserError as exc:
             flash(str(exc), "error")
     else:
@@ -166,15 +259,45 @@ def set_password(username):
 @bp.route("/users/<username>/disable", methods=["POST"])
 @login_required
 def disable(username):
+    """Enable at once; disable only once confirmed (a page asks first)."""
     require_admin()
-    if LogoutForm().validate_on_submit():
-        try:
-            enable = request.form.get("enable") == "1"
-            users().set_disabled(username, not enable)
-            flash(f"Utilizatorul „{username}” a fost {'reactivat' if enable else 'dezactivat'}.", "success")
-        except UserError as exc:
-            flash(str(exc), "error")
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = _existing(username)
+    enable = request.form.get("enable") == "1"
+    if not enable and request.form.get("confirm") != "da":
+        return render_template("user_disable.html", user=user, form=form)
+    try:
+        users().set_disabled(user.username, not enable, actor=current_user.username)
+        flash(f"Utilizatorul „{user.username}” a fost "
+              + ("reactivat." if enable else "dezactivat; sesiunile lui au fost închise."), "success")
+    except UserError as exc:
+        flash(str(exc), "error")
     return redirect(url_for("auth.users_page"))
 
 
+@bp.route("/users/<username>/sessions", methods=["POST"])
+@login_required
+def end_sessions(username):
+    """„Închide sesiunile”: every session of the account ends (an admin's own: all but this one)."""
+    require_admin()
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    user = _existing(username)
+    n = users().end_sessions(user.username, keep=current_user.get_id())
+    flash(f"Sesiunile utilizatorului „{user.username}” au fost închise ({n}).", "success")
+    return redirect(url_for("auth.users_page"))
 
+
+@bp.route("/users/<username>/unlock", methods=["POST"])
+@login_required
+def unlock(username):
+    """„Deblochează”: the account's failed sign-ins are forgotten."""
+    require_admin()
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    user = _existing(username)
+    throttle().unlock(user.username)
+    flash(f"Contul „{user.username}” a fost deblocat.", "success")
+    return redirect(url_for("auth.users_page"))

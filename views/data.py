@@ -15,9 +15,10 @@ from domain.rows import Row
 from domain.saving import Entry, SaveConflict
 from domain.trail import row_lines, week_of
 from views.grid import build_grid, grid_rows, read_post
-from views.access import catalog, members, office_for, people_context, require_supervisor, state, store, today
+from views.access import (catalog, fresh_requested, members, office_for, people_context, require_supervisor, state,
+                          store, today, visible_offices)
 from views.audit import describe_closure, record_hand_edits, trail_lines
-from forms.base import TextForm
+from forms.base import PlainText, TextForm
 from forms.entry import parse_count
 from domain.periods import (MAX_RANGE_DAYS, Period, PeriodError, days_phrase, format_date, format_datetime,
                             format_numeric, parse_date, parse_period, working_days)
@@ -30,7 +31,7 @@ bp = Blueprint("data", __name__, url_prefix="/data")
 class RowForm(TextForm):
     lucrari = StringField("Nr. lucrări")
     documente = StringField("Nr. documente produse")
-    note = TextAreaField("Observații", validators=[Length(max=500, message="Cel mult 500 de caractere.")])
+    note = TextAreaField("Observații", validators=[Length(max=500, message="Cel mult 500 de caractere."), PlainText()])
 
     def validate_lucrari(self, field):
         field.number = parse_count(field.data)
@@ -82,10 +83,11 @@ def _period():
 def index():
     require_supervisor()
     period = _period()
-    slugs = list(catalog().slugs)
+    offices = visible_offices()
+    slugs = [o.slug for o in offices]
     tally, result = store().tally(slugs, period.start, period.end, daily_keys(catalog()))
     report = build_report(catalog(), tally, period, offices=slugs, today=today(), **people_context(slugs, period))
-    return render_template("data_index.html", offices=catalog().offices, period=period, report=report,
+    return render_template("data_index.html", offices=offices, period=period, report=report,
                            google=store().sync_queue is not None)
 
 
@@ -100,7 +102,7 @@ def table(slug):
     require_supervisor()
     office = office_for(slug)
     period = _period()
-    result = store().read([slug], period.start, period.end, fresh=request.args.get("refresh") == "1")
+    result = store().read([slug], period.start, period.end, fresh=fresh_requested())
     rows = _sorted(office, result.rows)
     record_hand_edits()
     return _render_table(office, period, rows, result)
@@ -142,8 +144,11 @@ def week(slug):
     if period.kind != "week" or not request.args.get("week"):
         abort(400, description="Alegeți o săptămână (de exemplu week=2026-W48): se închide o săptămână întreagă.")
     form = WeekForm()
+    _single_fields()
     action = request.form.get("action")
-    if not form.validate_on_submit() or action not in ("close", "reopen"):
+    if action not in ("close", "reopen"):
+        abort(400, description="Acțiune necunoscută: se poate închide (close) sau redeschide (reopen) săptămâna.")
+    if not form.validate_on_submit() and not form.reason.errors:
         abort(400, description="Cererea nu a putut fi înțeleasă.")
     back = url_for("data.table", slug=slug, week=period.slug)
     by = current_user.username
@@ -165,32 +170,72 @@ def week(slug):
     return redirect(back)
 
 
-@bp.route("/<slug>/<row_id>", methods=["POST"])
+def _single_fields() -> None:
+    """A field sent twice is refused (400): which value was meant is unknown."""
+    repeated = sorted(k for k, values in request.form.lists() if len(values) > 1)
+    if repeated:
+        abort(400, description=f"Câmpul „{repeated[0]}” a fost trimis de mai multe ori; nu s-a schimbat nimic. "
+                               "Reîncărcați pagina și trimiteți din nou.")
+
+
+@bp.route("/<slug>/row", methods=["POST"])
+@login_required
+def edit_by_query(slug):
+    """Correct or delete a row named in the query (``?id=``): any id a person
+    typed in the spreadsheet, "/", "..", "week" or "row" included, reaches it."""
+    require_supervisor()
+    office_for(slug)
+    row_id = request.args.get("id")
+    if row_id is None:
+        abort(400, description="Lipsește identificatorul rândului (id).")
+    return _edit(slug, row_id)
+
+
+@bp.route("/<slug>/<path:row_id>", methods=["POST"])
 @login_required
 def edit(slug, row_id):
     require_supervisor()
-    office_for(slug)
+    return _edit(slug, row_id)
+
+
+def _edit(slug, row_id):
+    office = office_for(slug)
     back = url_for("data.table", slug=slug, **{k: v for k, v in request.args.items() if k in ("week", "from", "to")})
     by = current_user.username
     try:
+        _single_fields()
+        action = request.form.get("action", "save")
+        if action not in ("save", "delete"):
+            abort(400, description="Acțiune necunoscută: un rând se poate salva (save) sau șterge (delete); "
+                                   "nu s-a schimbat nimic.")
         row = store().row(slug, row_id)
         closure = state().week_closure(slug, week_of(row.day))
         if closure is not None:
             abort(409, description=f"{describe_closure(closure)}: corectările și ștergerile sunt oprite "
                                    "până la redeschiderea ei.")
-        if request.form.get("action") == "delete":
+        if action == "delete":
             if not DeleteForm().validate_on_submit():
                 abort(400)
             old = store().delete_row(slug, row_id, by)
             state().record(row_lines(by, "delete", old))
             flash("Rândul a fost șters." + _pending_note(slug), "success")
             return redirect(back)
-        form = RowForm()
+        form = RowForm()  # refuses a file or JSON body (400) before anything is read
+        # The fields the table shows for this row must all be sent: a missing
+        # one would erase its stored figure.
+        act = office.activity(row.activity)
+        shown = [c for c in ("lucrari", "documente") if act is None or c in act.counters or getattr(row, c) is not None]
+        missing = [name for name in (*shown, "note") if name not in request.form]
+        if missing:
+            names = {"lucrari": "Nr. lucrări", "documente": "Nr. documente produse", "note": "Observații"}
+            abort(400, description="Corectarea nu conține " + ", ".join(f"„{names[m]}”" for m in missing)
+                                   + "; nu s-a schimbat nimic. Reîncărcați pagina și trimiteți din nou.")
         if not form.validate_on_submit():
             errors = "; ".join(f"{form[k].label.text}: {' '.join(v)}" for k, v in form.errors.items())
             flash(f"Nu s-a salvat nimic. {errors}", "error")
             return redirect(back)
-        changes = {"lucrari": form.lucrari.number, "documente": form.documente.number, "note": (form.note.data or "").strip()}
+        changes = {c: form[c].number for c in shown}
+        changes["note"] = (form.note.data or "").strip()
         old, new = store().update_row(slug, row_id, changes, by)
         state().record(row_lines(by, "correct", old, new))
         flash("Rândul a fost corectat." + _pending_note(slug), "success")

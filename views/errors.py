@@ -24,7 +24,7 @@ MESSAGES = {
     404: "Pagina căutată nu există.",
     405: "Această adresă nu acceptă metoda folosită.",
     409: "Cererea nu se potrivește cu starea actuală a datelor; nu s-a schimbat nimic.",
-    413: "Datele trimise depășesc dimensiunea permisă.",
+    413: "Datele trimise depășesc dimensiunea permisă. Nu s-a salvat nimic.",
     429: "Prea multe încercări. Reveniți peste câteva minute.",
     500: "A apărut o eroare neașteptată. Încercați din nou; dacă se repetă, anunțați administratorul.",
 }

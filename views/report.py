@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
-from views.access import catalog, office_for, people_context, state, store, today
+from views.access import catalog, fresh_requested, office_for, people_context, state, store, today
 from views.audit import record_hand_edits, trail_lines
 from reports.model import build_report, daily_keys, with_previous
 from reports.rows_csv import stream_csv
@@ -55,7 +55,7 @@ def _tallied_report():
     local store), which spares an object per row on long periods; with
     ``compare=1``, each line also carries the previous period's figures."""
     period, slugs, service = _scope()
-    report = _build(period, slugs, fresh=request.args.get("refresh") == "1")
+    report = _build(period, slugs, fresh=fresh_requested())
     if _compare():
         report = with_previous(report, _build(period.prev(), slugs))
     return report, service
@@ -127,7 +127,7 @@ def rows_csv():
     """The period's raw entry rows, streamed as CSV a month at a time: the
     response starts at once and no request builds a whole year in memory."""
     period, slugs, service = _scope()
-    fresh = request.args.get("refresh") == "1"
+    fresh = fresh_requested()
 
     def chunks():
         for start, end in _months(period):

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from views.access import BUCHAREST, catalog, require_supervisor, store
+from views.access import BUCHAREST, fresh_requested, require_supervisor, store, visible_offices
 from domain.romanian import count_phrase
 
 bp = Blueprint("sync", __name__, url_prefix="/data")
@@ -49,10 +49,10 @@ def _what(op) -> str:
 @login_required
 def problems():
     require_supervisor()
-    offices = catalog().offices
+    offices = visible_offices()
     result = None
-    if _queue() is not None:
-        result = store().read([o.slug for o in offices], *ALL_DATES, fresh=request.args.get("refresh") == "1")
+    if _queue() is not None and offices:
+        result = store().read([o.slug for o in offices], *ALL_DATES, fresh=fresh_requested())
     groups = []
     if result is not None:
         for office in offices:
@@ -70,9 +70,11 @@ def outbox():
     if _queue() is None:
         return render_template("sync_outbox.html", google=False)
     s = _queue()
-    titles = {o.slug: o.title for o in catalog().offices}
+    titles = {o.slug: o.title for o in visible_offices()}
     ops = []
     for op in s.ops(statuses=("pending", "failed", "dropped")):
+        if op.office not in titles:
+            continue  # another office's: a scoped supervisor does not see it
         ops.append({
             "id": op.id, "office": titles.get(op.office, op.office), "kind": KINDS.get(op.kind, op.kind),
             "what": _what(op),
@@ -109,6 +111,8 @@ def outbox_retry(op_id):
     op = s.op(op_id)
     if op is None:
         abort(404, description="Operațiunea nu există.")
+    if op.office not in {o.slug for o in visible_offices()}:
+        abort(403, description="Nu aveți acces la acest serviciu.")
     if not s.retry(op_id):
         flash("Operațiunea nu este eșuată; nu a fost nevoie de reîncercare.", "error")
         return redirect(url_for("sync.outbox"))
