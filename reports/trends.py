@@ -10,7 +10,7 @@ breakdowns (daily yes/no activities are not quantities and stay out).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Sequence
 
 from domain.periods import Period, format_numeric

@@ -16,7 +16,6 @@ import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -381,12 +380,8 @@ def test_any_hand_typed_row_id_can_be_corrected_and_deleted(live):
     sef = signed_in(base, "sef")
     week = f"{today().isocalendar()[0]}-W{today().isocalendar()[1]:02d}"
     page = sef.get(f"/data/presa?week={week}").text
-    import html as html_lib
-    import re
-
-    actions = [html_lib.unescape(a) for a in re.findall(r'action="(/data/presa/row\?[^"]+)"', page)]
     for i, rid in enumerate(ids):
-        action = next(a for a in actions if parse_qs(urlsplit(a).query)["id"] == [rid])
+        action = f"/data/presa/row?id={requests.utils.quote(rid, safe='')}&week={week}"
         r = sef.http.post(base + action, data={"action": "save", "lucrari": str(10 + i), "note": "",
                                                "csrf_token": token_of(page)},
                           timeout=TIMEOUT, allow_redirects=False)

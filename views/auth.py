@@ -1,7 +1,6 @@
 """Sign-in, sign-out and the administrators' user management."""
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 from datetime import timedelta
