@@ -296,10 +296,14 @@ class Sender:
             delay = max(delay, t.in_flight_seconds)
         if exc.status in (400, 404) or (attempt.stage == "prepare" and exc.ambiguous):
             self.directory.forget()  # a worksheet renamed/deleted/maybe created: look again
+        # a permanent refusal (a key refused, no sharing, a request Google refuses) is not
+        # retried: the op is failed at once, with Google's reason, on Sincronizare
+        permanent = getattr(exc, "permanent", False) and not ambiguous
         self.outbox.attempt_failed(attempt.ops, error=exc.message, next_attempt=t.clock() + delay,
-                                   max_attempts=t.max_attempts, unmark=() if ambiguous else attempt.marked)
+                                   max_attempts=0 if permanent else t.max_attempts,
+                                   unmark=() if ambiguous else attempt.marked)
         log.warning("Delivery to %s failed (attempt %d, %s): %s", office, attempt.number,
-                    "ambiguous" if ambiguous else "not applied", exc.message)
+                    "permanent" if permanent else "ambiguous" if ambiguous else "not applied", exc.message)
 
     def _read_for_write(self, office: str, info: SheetInfo) -> tuple[SheetInfo, ParsedSheet]:
         try:
