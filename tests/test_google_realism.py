@@ -1,0 +1,72 @@
+"""The Google backend against Google's behaviours the emulator now has:
+permanent errors, a blank A1, bold inherited by inserted rows, big backlogs,
+a ro_RO spreadsheet. gspread talks HTTP to the in-process emulator."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+
+from domain.rows import Row
+from sheets_emulator import EmulatorServer, SheetsEmulator
+from tests.clock import FakeClock
+from tests.stores import google_store
+
+SS = "1GoogleRealismTests_abcdefghijklmnopqrstuv"
+PRESA = "SERVICIUL PRESĂ"
+D1, D2 = date(2026, 11, 23), date(2026, 11, 24)
+WEEK = (date(2026, 11, 23), date(2026, 11, 29))
+
+
+@pytest.fixture
+def emu():
+    return SheetsEmulator(clock=FakeClock())
+
+
+@pytest.fixture
+def server(emu):
+    emu.create_spreadsheet(SS, title="Raportare activitate")
+    with EmulatorServer(emu) as srv:
+        yield srv
+
+
+@pytest.fixture
+def store(server, tmp_path):
+    s = google_store(server, tmp_path, SS, max_attempts=10)
+    yield s
+    s.close()
+    s.session.close()
+
+
+def ids(emu, title=PRESA):
+    return Counter(r[0] for r in emu.get_values(title, spreadsheet_id=SS)[1:] if r and r[0])
+
+
+def day_rows(day, clerk="ana", n=1):
+    return [Row("presa", day, "l544-studiere", clerk, lucrari=n)]
+
+
+# -- permanent errors fail fast ----------------------------------------------------
+
+
+def test_the_ten_million_cell_limit_fails_at_once(store, emu):
+    used = sum(p["gridProperties"]["rowCount"] * p["gridProperties"]["columnCount"]
+               for p in (emu.sheet_properties(t, spreadsheet_id=SS) for t in emu.sheet_titles(spreadsheet_id=SS)))
+    emu.add_sheet("Arhivă", rows=(10_000_000 - used - 10) // 10, cols=10, spreadsheet_id=SS)
+    store.save_day("presa", D1, "ana", day_rows(D1))
+    emu.reset_counts()
+    assert store.sync() == {"delivered": 0, "pending": 0, "failed": 1}
+    [op] = store.ops()
+    assert op.attempts == 1 and op.status == "failed"
+    assert "above the limit of 10000000 cells" in op.last_error and "Google a răspuns 400" in op.last_error
+    assert emu.counts()["write"] == 1  # not ten
+
+
+def test_a_renamed_worksheet_is_still_retried(store, emu):
+    store.save_day("presa", D1, "ana", day_rows(D1))
+    store.sync()
+    emu.rename_sheet(PRESA, "Presă (redenumită)", spreadsheet_id=SS)
+    store.save_day("presa", D2, "ana", day_rows(D2))
+    assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+    assert sorted(ids(emu, "Presă (redenumită)").values()) == [1, 1]
