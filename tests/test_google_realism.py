@@ -70,3 +70,51 @@ def test_a_renamed_worksheet_is_still_retried(store, emu):
     store.save_day("presa", D2, "ana", day_rows(D2))
     assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
     assert sorted(ids(emu, "Presă (redenumită)").values()) == [1, 1]
+
+
+# -- the header is found, never assumed; data rows are never bold --------------------
+
+
+def test_a_blank_a1_never_puts_rows_above_the_header(store, emu):
+    store.save_day("presa", D1, "ana", day_rows(D1))
+    store.sync()
+    emu.set_cell(PRESA, "A1", "", spreadsheet_id=SS)  # a person cleared "ID rând"
+    store.directory.forget()
+    store.save_day("presa", D2, "ana", day_rows(D2, n=7))  # a new day: the blind append
+    store.save_day("presa", D1, "ion", day_rows(D1, "ion", 3))
+    assert store.sync()["delivered"] == 2
+    values = emu.get_values(PRESA, spreadsheet_id=SS)
+    assert values[0][:3] == ["ID rând", "Data", "Activitate (cod)"]  # repaired where it was
+    assert len(values[0]) == 12
+    assert [r[1] for r in values[1:]] == ["2026-11-23", "2026-11-24", "2026-11-23"]
+    assert sorted(ids(emu).values()) == [1, 1, 1]
+    # and a correction after that still finds its row
+    rows = store.read(["presa"], *WEEK, fresh=True).rows
+    assert sorted((r.day, r.clerk, r.lucrari) for r in rows) == [(D1, "ana", 1), (D1, "ion", 3), (D2, "ana", 7)]
+
+
+def test_a_cleared_data_header_is_repaired_before_writing(store, emu):
+    store.save_day("presa", D1, "ana", day_rows(D1))
+    store.sync()
+    emu.set_cell(PRESA, "B1", "", spreadsheet_id=SS)  # "Data" cleared: no row can be read
+    store.directory.forget()
+    store.save_day("presa", D1, "ana", day_rows(D1, n=5))  # a re-save of the same day: read, then write
+    assert store.sync()["delivered"] == 1
+    values = emu.get_values(PRESA, spreadsheet_id=SS)
+    assert values[0][1] == "Data" and len(values) == 2  # replaced, not duplicated
+    assert [r.lucrari for r in store.read(["presa"], *WEEK, fresh=True).rows] == [5]
+
+
+def test_data_rows_are_never_bold(store, emu):
+    store.save_day("presa", D1, "ana", day_rows(D1))  # a new worksheet, the blind append
+    store.sync()
+    store.save_day("presa", D2, "ana", day_rows(D2))  # the blind append under existing rows
+    store.sync()
+    store.save_day("presa", D1, "ana", day_rows(D1, n=4) + [Row("presa", D1, "comunicate-site", "ana", lucrari=1)])
+    store.sync()  # read + batchUpdate: an update and an appendCells
+    values = emu.get_values(PRESA, spreadsheet_id=SS)
+    assert len(values) == 4
+    assert emu.cell_bold(PRESA, "A1", spreadsheet_id=SS)  # the header stays bold
+    for r in range(2, 5):
+        for col in "ABGL":
+            assert not emu.cell_bold(PRESA, f"{col}{r}", spreadsheet_id=SS), f"{col}{r}"

@@ -32,7 +32,8 @@ from domain.saving import plan_save
 
 from .client import Failure, SheetsClient
 from .directory import Directory, SheetInfo
-from .layout import HeaderMap, ParsedSheet, cell_values, column_runs, extended_value, quote_title, row_values
+from .layout import (DATA_FIELDS, HeaderMap, ParsedSheet, cell_values, column_runs, data_cell, extended_value,
+                     quote_title, row_values)
 from .model import Model
 from .protect import protect_week
 from .outbox import Op, Outbox, backoff_delay, lease_holder_id
@@ -267,13 +268,22 @@ class Sender:
         values = [row_values(r, header, self._label(r)) for r in rows]
         if values:
             attempt.stage = "write"
-            self.client.append(info.sheet_id, info.title, info.rows, info.cols, values)
+            # appendCells: after the last row with data whatever A1 holds, and not bold
+            # (plus one empty row below, where a person types a row by hand, as values.append leaves)
+            self.client.batch_update([_append_cells(info.sheet_id, values), {"appendDimension": {
+                "sheetId": info.sheet_id, "dimension": "ROWS", "length": 1}}])
 
     def _rewrite(self, office: str, info: SheetInfo, attempt: _Attempt) -> tuple[SheetInfo, dict[int, str]]:
         info, parsed = self._read_for_write(office, info)
         header = parsed.header if parsed.header is not None else HeaderMap({}, 0)
         if header.missing():
+            # the header is repaired first, then the sheet read again with it (a cleared
+            # "Data" or an empty row 1 hides every row: planning on that would duplicate them)
             header = self.directory.repair_header(office, info, header)
+            info, parsed = self._read_for_write(office, info)
+            header = parsed.header if parsed.header is not None else header
+            if header.missing():
+                raise Failure("Antetul foii (rândul 1) nu a putut fi refăcut; se reîncearcă.")
         model = Model.from_sheet(parsed)
         for op in attempt.ops:
             model.apply(op)
@@ -345,11 +355,15 @@ class Sender:
                 out.append({"deleteDimension": {"range": {
                     "sheetId": sid, "dimension": "ROWS", "startIndex": index, "endIndex": index + 1}}})
         if appends:
-            out.append({"appendCells": {
-                "sheetId": sid, "fields": "userEnteredValue",
-                "rows": [{"values": [extended_value(v) for v in row_values(r, header, self._label(r))]}
-                         for r in appends]}})
+            out.append(_append_cells(sid, [row_values(r, header, self._label(r)) for r in appends]))
         return out
+
+
+def _append_cells(sheet_id: int, values: list[list]) -> dict:
+    """appendCells: the rows after the last row with data (not at A1, which a person
+    may have cleared), each cell's value literal and its text not bold."""
+    return {"appendCells": {"sheetId": sheet_id, "fields": DATA_FIELDS,
+                            "rows": [{"values": [data_cell(v) for v in row]} for row in values]}}
 
 
 def _new_rows(op: Op) -> list[Row]:
