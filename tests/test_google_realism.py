@@ -118,3 +118,26 @@ def test_data_rows_are_never_bold(store, emu):
     for r in range(2, 5):
         for col in "ABGL":
             assert not emu.cell_bold(PRESA, f"{col}{r}", spreadsheet_id=SS), f"{col}{r}"
+
+
+# -- backlogs go out in chunks -------------------------------------------------------
+
+
+def test_a_backlog_of_1200_rows_goes_in_three_writes(store, emu):
+    store.save_day("presa", D1, "ana", day_rows(D1))
+    store.sync()
+    store.read(["presa"], *WEEK)
+    ids_sent = set()
+    for i in range(1200):  # 1,200 clerks' days queued during an outage
+        rows = day_rows(D2, f"functionar{i:04d}", i % 7)
+        store.save_day("presa", D2, f"functionar{i:04d}", rows)
+        ids_sent.add(rows[0].row_id)
+    emu.reset_counts()
+    emu_log = emu.request_log
+    result = store.sync()
+    assert result["pending"] == result["failed"] == 0 and result["delivered"] == 1200
+    writes = [e for e in emu_log() if e["endpoint"] == "spreadsheets.batchUpdate"]
+    assert len(writes) == 3
+    assert emu.counts()["write"] == 3
+    found = ids(emu)
+    assert set(found) == ids_sent | {day_rows(D1)[0].row_id} and set(found.values()) == {1}

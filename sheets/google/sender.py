@@ -207,12 +207,12 @@ class Sender:
             if op is not None and op.kind != "protect":
                 batch.append(op)
                 continue
-            if batch:
-                done, ok = self._deliver_rows(office, batch)
+            for chunk in _chunks(batch):  # a backlog goes in several writes
+                done, ok = self._deliver_rows(office, chunk)
                 delivered += done
                 if not ok:
                     return delivered  # the rest waits, in order
-                batch = []
+            batch = []
             if op is not None:
                 if not self._deliver_protect(office, op):
                     return delivered
@@ -364,6 +364,38 @@ def _append_cells(sheet_id: int, values: list[list]) -> dict:
     may have cleared), each cell's value literal and its text not bold."""
     return {"appendCells": {"sheetId": sheet_id, "fields": DATA_FIELDS,
                             "rows": [{"values": [data_cell(v) for v in row]} for row in values]}}
+
+
+#: at most this many rows, or bytes, in one write (Google advises payloads under 2 MB)
+CHUNK_ROWS = 500
+CHUNK_BYTES = 1_000_000
+
+
+def _op_size(op: Op) -> tuple[int, int]:
+    """(rows, approximate bytes of the request) an op may write."""
+    if op.kind == "entry" and op.entry is not None:
+        rows = max(1, len(op.entry.values))
+    else:
+        rows = max(1, len(op.rows))
+    text = repr(op.rows) + repr(op.changes) + (repr(op.entry.values) if op.entry is not None else "")
+    return rows, 2 * len(text.encode("utf-8")) + 200 * rows  # JSON of ExtendedValues is wordier
+
+
+def _chunks(ops: list[Op]) -> list[list[Op]]:
+    """``ops`` in order, in runs of at most ``CHUNK_ROWS`` rows and ``CHUNK_BYTES``
+    (an op bigger than that goes alone: a day is never split)."""
+    out: list[list[Op]] = []
+    rows = size = 0
+    for op in ops:
+        r, b = _op_size(op)
+        if out and out[-1] and (rows + r > CHUNK_ROWS or size + b > CHUNK_BYTES):
+            out.append([])
+            rows = size = 0
+        if not out:
+            out.append([])
+        out[-1].append(op)
+        rows, size = rows + r, size + b
+    return out
 
 
 def _new_rows(op: Op) -> list[Row]:
