@@ -141,3 +141,29 @@ def test_a_backlog_of_1200_rows_goes_in_three_writes(store, emu):
     assert emu.counts()["write"] == 3
     found = ids(emu)
     assert set(found) == ids_sent | {day_rows(D1)[0].row_id} and set(found.values()) == {1}
+
+
+# -- locale ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale, typed", [
+    ("ro_RO", {"B": "24.11.2026", "G": "1.510", "H": "=3+4"}),
+    ("en_US", {"B": "2026-11-24", "G": "1510", "H": "=3+4"}),
+])
+def test_hand_typed_figures_read_right_whatever_the_locale(store, emu, locale, typed):
+    emu.set_locale(locale, spreadsheet_id=SS)
+    store.save_day("presa", D1, "ana", day_rows(D1))
+    store.sync()
+    emu.insert_rows(PRESA, 3, 1, spreadsheet_id=SS)
+    for col, text in {**typed, "C": "l544-studiere", "F": "maria"}.items():
+        emu.set_cell(PRESA, f"{col}3", text, spreadsheet_id=SS)  # as a person types it (USER_ENTERED)
+    shown = emu.get_values(PRESA, spreadsheet_id=SS)[2]
+    if locale == "ro_RO":
+        assert (shown[1], shown[6], shown[7]) == ("24.11.2026", "1.510", "7")
+    result = store.read(["presa"], *WEEK, fresh=True)
+    [row] = [r for r in result.rows if r.clerk == "maria"]
+    assert (row.day, row.lucrari, row.documente) == (D2, 1510, 7)
+    assert not result.problems
+    tally, _ = store.tally(["presa"], D2, D2, set())  # the report of 24 November
+    assert tally.sums[("presa", "l544-studiere", "")][:2] == (1510, 7)
+
