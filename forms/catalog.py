@@ -101,6 +101,9 @@ class Catalog:
 
 # -- loading and validation -------------------------------------------------
 
+#: an office's title names its worksheet: Google allows at most 100 characters
+MAX_TITLE_CHARS = 100
+
 
 class _Reader:
     """Reads one parsed YAML document, naming file and field in every error."""
@@ -141,6 +144,10 @@ class _Reader:
             raise self.fail("office.slug", f"{slug!r} is the address of one of the app's pages "
                                            f"(/data/{slug}); reserved: {', '.join(sorted(RESERVED_SLUGS))}")
         title = self.text(doc, "title", "office")
+        if len(title) > MAX_TITLE_CHARS:
+            # the office's worksheet has this title; Google refuses longer ones (400)
+            raise self.fail("office.title", f"titlul are {len(title)} de caractere; Google Sheets acceptă "
+                                            f"pentru numele unei foi cel mult {MAX_TITLE_CHARS}")
         seen: set[str] = set()
         work_types = []
         for i, wt in enumerate(self.items(doc, "work_types", "office")):
@@ -227,4 +234,12 @@ def load_catalog(folder: str | Path) -> Catalog:
                 f"{office.source}: office.slug: duplicate slug {office.slug!r} (also in {slugs[office.slug]})"
             )
         slugs[office.slug] = office.source
+    titles: dict[str, str] = {}
+    for office in offices:
+        key = office.title.casefold()  # Google: worksheet titles are unique ignoring case
+        if key in titles:
+            raise CatalogError(
+                f"{office.source}: office.title: titlul {office.title!r} este același (ignorând majusculele) cu "
+                f"al biroului din {titles[key]}; fiecare birou are propria foaie, cu un nume diferit")
+        titles[key] = office.source
     return Catalog(tuple(offices))

@@ -190,3 +190,28 @@ def test_third_office_is_one_yaml_file(tmp_path):
     assert [(r.activity, r.clerk, r.lucrari, r.documente) for r in rows] == [("acte-intrate", "reg", 4, 2)]
     report = client.get("/report?week=2026-W48&service=registratura").get_data(as_text=True)
     assert "SERVICIUL REGISTRATURĂ" in report and "Acte intrate" in report
+
+
+def test_check_refuses_worksheet_titles_google_refuses(tmp_path):
+    """An office's title names its worksheet: at most 100 characters, unique ignoring case."""
+    long_title = "SERVICIUL " + "Ă" * 91  # 101 characters
+    import yaml
+
+    doc = yaml.safe_load(textwrap.dedent(GOOD))
+    doc["title"] = long_title
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    bad = _check(tmp_path)
+    assert bad.returncode == 1
+    assert "a.yaml: office.title: titlul are 101 de caractere; Google Sheets acceptă" in bad.stderr
+    doc["title"] = "Serviciul Presă"
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    other = dict(doc, slug="y", title="SERVICIUL PRESĂ")
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(other, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogError) as info:
+        load_catalog(tmp_path)
+    assert str(info.value).startswith("b.yaml: office.title: titlul 'SERVICIUL PRESĂ' este același "
+                                      "(ignorând majusculele) cu al biroului din a.yaml")
+    assert _check(tmp_path).returncode == 1
+    other["title"] = "SERVICIUL PRESĂ 2"
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(other, allow_unicode=True), encoding="utf-8")
+    assert _check(tmp_path).returncode == 0

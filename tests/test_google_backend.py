@@ -105,7 +105,7 @@ def test_worksheet_created_on_first_save(store, emu):
         Row("presa", D1, "solicitari-presa", "ana", lucrari=73, part="telefonice"),
     ])
     _, used = cost(emu, store.sync)
-    assert used == {"spreadsheets.get": 1, "spreadsheets.batchUpdate": 1, "values.append": 1}
+    assert used == {"spreadsheets.get": 1, "spreadsheets.batchUpdate": 2}  # create, then appendCells
     values = emu.get_values(PRESA)
     assert values[0] == list(HEADER) == [
         "ID rând", "Data", "Activitate (cod)", "Activitate", "Detaliu", "Funcționar", "Nr. lucrări",
@@ -179,13 +179,13 @@ def test_request_budgets(store, emu, server, tmp_path, clock):
     # a form submit of a new day: one write, no read
     store.save_day("presa", D2, "ana", [Row("presa", D2, "l544-studiere", "ana", lucrari=1)])
     result, used = cost(emu, store.sync)
-    assert used == {"values.append": 1} and result["delivered"] == 1
+    assert used == {"spreadsheets.batchUpdate": 1} and result["delivered"] == 1  # appendCells
     # several submits of new days, of two offices, in one flush: one append per office
     store.save_day("presa", D2, "ion", [Row("presa", D2, "l544-studiere", "ion", lucrari=1)])
     store.save_day("presa", D3, "ana", [Row("presa", D3, "l544-studiere", "ana", lucrari=1)])
     store.save_day("consiliere", D2, "dan", [Row("consiliere", D2, "centrala-telefonica", "dan", lucrari=1)])
     _, used = cost(emu, store.sync)
-    assert used == {"values.append": 2}
+    assert used == {"spreadsheets.batchUpdate": 2}
     # our own write invalidated the cache: the next report reads again (once)
     _, used = cost(emu, lambda: store.read(["presa", "consiliere"], *WEEK))
     assert used == {"values.batchGet": 1}
@@ -388,7 +388,7 @@ def test_append_after_columns_were_reordered(store, emu, clock):
     clock.advance(store.header_max_age)
     store.save_day("presa", D2, "ana", [Row("presa", D2, "adrese-email", "ana", lucrari=6)])
     _, used = cost(emu, store.sync)
-    assert used == {"values.get": 1, "values.append": 1}
+    assert used == {"values.get": 1, "spreadsheets.batchUpdate": 1}
     values = emu.get_values(PRESA)
     assert values[0][11] == "ID rând" and values[4][11] == Row("presa", D2, "adrese-email", "ana").row_id
     assert values[4][:6] == ["2026-11-24", "adrese-email", "Gestionare adrese de e-mail", "", "ana", "6"]
@@ -666,7 +666,7 @@ def test_supervisor_pages(tmp_path, server, emu, monkeypatch):
             f'rel="noopener noreferrer">G3</a>') in page
     assert "<code>multe</code>" in page and MSG_TEXT in page
     # outbox: a failed op (one attempt allowed), then "Sincronizează acum" and "Reîncearcă"
-    emu.inject("500", times=1, endpoint="values.append")
+    emu.inject("500", times=1, endpoint="spreadsheets.batchUpdate")
     store.save_day("presa", D2, "ana", [Row("presa", D2, "adrese-email", "ana", lucrari=1)])
     assert store.sync()["failed"] == 1
     page = c.get("/data/outbox").get_data(as_text=True)

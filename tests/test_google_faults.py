@@ -102,6 +102,14 @@ def ids_in_sheets(emu):
     return found
 
 
+def warm(store, emu):
+    """The offices' worksheets exist and were read (the form pages did): new days are
+    appended blind, and the only batchUpdates are the appends."""
+    store.init()
+    store.read(["presa", "consiliere"], *WEEK)
+    emu.reset_counts()
+
+
 def assert_exactly_once(emu, ids):
     found = ids_in_sheets(emu)
     assert sorted(found) == sorted(ids)
@@ -124,13 +132,14 @@ def test_backoff_follows_googles_formula():
 
 def test_store_waits_the_backoff_sequence(store, emu, clock):
     store.rand = lambda: 0.5
-    emu.inject("429", times=4, endpoint="values.append")
+    warm(store, emu)
+    emu.inject("429", times=4, endpoint="spreadsheets.batchUpdate")
     rows = [Row("presa", MONDAY, "adrese-email", "ana", lucrari=1)]
     store.save_day("presa", MONDAY, "ana", rows)
     ids = [rows[0].row_id]
     result = store.sync()
     assert result == {"delivered": 1, "pending": 0, "failed": 0}
-    # metadata/creation go through; presa's append fails 4 times (429: certainly not applied)
+    # presa's append (appendCells) fails 4 times (429: certainly not applied)
     assert clock.slept == pytest.approx([0.15, 0.25, 0.45, 0.85])
     assert_exactly_once(emu, ids)
 
@@ -145,7 +154,7 @@ def test_429_storm(store, emu, clock):
     assert store.sync() == {"delivered": 12, "pending": 0, "failed": 0}
     assert_exactly_once(emu, ids)
     assert clock.now - 1_800_000_000.0 >= 20
-    assert emu.counts()["endpoints"]["values.append"] >= 2
+    assert emu.counts()["endpoints"]["spreadsheets.batchUpdate"] >= 2
 
 
 def test_bursts_of_500s(store, emu):
@@ -165,14 +174,15 @@ def test_bursts_of_500s(store, emu):
 
 @pytest.mark.parametrize("fault", ["drop_after_write", "drop_before_write"])
 def test_dropped_connections(store, emu, fault):
-    emu.inject(fault, times=2, endpoint="values.append")  # both offices' first append
+    warm(store, emu)
+    emu.inject(fault, times=2, endpoint="spreadsheets.batchUpdate")  # both offices' first append
     ids = submit(store)
     assert store.sync()["pending"] == 0
     assert_exactly_once(emu, ids)
     assert store.outbox.counts()["delivered"] == 12
     used = emu.counts()["endpoints"]
     # the retries read first; they write only what did not land
-    assert (used["values.append"], used["values.get"]) == (2, 2)
+    assert used["values.get"] == 2
     assert used["spreadsheets.batchUpdate"] == (2 if fault == "drop_after_write" else 4)
 
 
@@ -193,13 +203,14 @@ def test_slow_answers_past_the_read_timeout(server, emu, tmp_path):
     emu.clock = time.monotonic
     store = make(server, tmp_path, timeout=(0.5, 0.5), backoff_unit=0.01, backoff_max=0.05)
     try:
-        emu.inject(("slow", 0.8), times=1, endpoint="values.append")
+        warm(store, emu)
+        emu.inject(("slow", 0.8), times=1, endpoint="spreadsheets.batchUpdate")
         ids = submit(store, days=1)
         t0 = time.monotonic()
         assert store.sync(max_seconds=10) == {"delivered": 4, "pending": 0, "failed": 0}
         assert time.monotonic() - t0 >= 1.0  # waited out the in-flight time
         assert_exactly_once(emu, ids)
-        assert emu.counts()["endpoints"]["values.append"] == 2  # presa (slow) + consiliere
+        assert emu.counts()["endpoints"]["spreadsheets.batchUpdate"] == 2  # presa (slow) + consiliere
         assert emu.counts()["endpoints"]["values.get"] == 1  # the retry read, then nothing to write
     finally:
         store.session.close()
@@ -315,13 +326,13 @@ def test_killed_mid_flush_loses_and_duplicates_nothing(emu, server, tmp_path):
     # create the worksheet first, so the child's only write is the slow append
     first = google_store(server, tmp_path, ss)
     first.init()
-    emu.inject(("slow", 1.0), times=1, endpoint="values.append")
+    emu.inject(("slow", 1.0), times=1, endpoint="spreadsheets.batchUpdate")
     code = CHILD.format(root=str(ROOT), ss=ss, host=server.host, outbox=outbox)
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout.readline().strip() == "saved"
         deadline = time.monotonic() + 10
-        while emu.counts()["endpoints"].get("values.append", 0) < 1:
+        while emu.counts()["endpoints"].get("spreadsheets.batchUpdate", 0) < 1:
             assert time.monotonic() < deadline, "the child never sent its append"
             time.sleep(0.01)
         time.sleep(0.1)  # mid-request: sent, not answered, not yet applied

@@ -11,7 +11,7 @@ import requests
 
 from settings import default
 
-from .http import DefaultTimeoutMixin, EmulatorSession
+from .http import SHEETS_API_ORIGIN, DefaultTimeoutMixin, EmulatorSession
 from .store import GoogleStore
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
@@ -101,22 +101,35 @@ def load_credentials(value, instance_path: Path | None = None):
         raise _config_error(f"{key}={text!r}: invalid service-account key ({exc}).") from None
 
 
+def authorized_session(credentials, timeout, emulator: str | None = None) -> requests.Session:
+    """google-auth's ``AuthorizedSession`` with explicit timeouts (also on the
+    token request); ``emulator`` ("HOST:PORT"): the Sheets API is sent there."""
+    from google.auth.transport.requests import AuthorizedSession
+
+    class TimeoutAuthorizedSession(DefaultTimeoutMixin, AuthorizedSession):
+        def request(self, method, url, *args, **kwargs):
+            if emulator and url.startswith(SHEETS_API_ORIGIN):
+                url = "http://" + emulator.split("://", 1)[-1].rstrip("/") + url[len(SHEETS_API_ORIGIN):]
+            return super().request(method, url, *args, **kwargs)
+
+    return TimeoutAuthorizedSession(credentials, timeout=timeout, refresh_timeout=sum(timeout))
+
+
 def open_google_store(config, instance_path: Path, catalog, clock=None) -> GoogleStore:
     """The store for ``SHEETS_BACKEND=google``; every setting is checked here,
     at start-up, without any network call."""
     spreadsheet_id = parse_spreadsheet_id(config.get("GOOGLE_SPREADSHEET_ID"))
     timeout = parse_timeout(config.get("SHEETS_TIMEOUT", default("SHEETS_TIMEOUT")))
     emulator = os.environ.get(EMULATOR_ENV, "").strip()
-    if emulator:
+    key_file = str(config.get("GOOGLE_CREDENTIALS_FILE") or "").strip()
+    if emulator and not key_file:
         session: requests.Session = EmulatorSession(emulator, timeout=timeout)
     else:
-        from google.auth.transport.requests import AuthorizedSession
-
-        class TimeoutAuthorizedSession(DefaultTimeoutMixin, AuthorizedSession):
-            pass
-
-        credentials = load_credentials(config.get("GOOGLE_CREDENTIALS_FILE"), Path(instance_path))
-        session = TimeoutAuthorizedSession(credentials, timeout=timeout, refresh_timeout=sum(timeout))
+        # With a key file, sign in exactly as with Google (the JWT grant to the
+        # key's token_uri, a Bearer token on every request); with the emulator,
+        # only the Sheets API's address is replaced.
+        credentials = load_credentials(key_file, Path(instance_path))
+        session = authorized_session(credentials, timeout, emulator or None)
     return GoogleStore(
         spreadsheet_id, session, catalog, Path(instance_path) / "outbox.sqlite3",
         cache_ttl=_number(config, "SHEETS_CACHE_TTL"), sync_interval=_number(config, "SHEETS_SYNC_INTERVAL"),

@@ -216,15 +216,23 @@ class Directory:
         return header
 
     def repair_header(self, office: str, info: SheetInfo, header: HeaderMap) -> HeaderMap:
-        """Write our missing header names after the last header cell (1 write)."""
+        """Write our missing header names (1 write): a name whose cell of the
+        standard layout was cleared (a blank A1) gets it back; the others go
+        after the last header cell."""
         missing = header.missing()
+        names_of = dict(zip(KEYS, HEADER))
+        refill = {k: KEYS.index(k) for k in missing if KEYS.index(k) in header.blank}
+        rest = [k for k in missing if k not in refill]
         start = header.width
-        names = [dict(zip(KEYS, HEADER))[k] for k in missing]
+        names = [names_of[k] for k in rest]
         requests_ = []
         if start + len(names) > info.cols:
             requests_.append({"appendDimension": {"sheetId": info.sheet_id, "dimension": "COLUMNS",
                                                   "length": start + len(names) - info.cols}})
-        requests_.append(header_cells(info.sheet_id, start, names))
+        for key, index in refill.items():
+            requests_.append(header_cells(info.sheet_id, index, [names_of[key]]))
+        if names:
+            requests_.append(header_cells(info.sheet_id, start, names))
         if not info.frozen:
             requests_.append({"updateSheetProperties": {
                 "properties": {"sheetId": info.sheet_id, "gridProperties": {"frozenRowCount": 1}},
@@ -232,8 +240,9 @@ class Directory:
         self.client.batch_update(requests_)
         self._changed(info, replace(info, cols=max(info.cols, start + len(names)), frozen=max(info.frozen, 1)))
         positions = dict(header.positions)
-        positions.update({k: start + i for i, k in enumerate(missing)})
-        header = HeaderMap(positions, start + len(names))
+        positions.update(refill)
+        positions.update({k: start + i for i, k in enumerate(rest)})
+        header = HeaderMap(positions, start + len(names), header.blank - set(refill.values()))
         self._keep_header(office, info, header)
         return header
 
@@ -247,7 +256,7 @@ class Directory:
                 known = self._headers.get(office)
                 if window and known is not None and known.sheet_id == info.sheet_id:
                     # a window shows the header up to our last column; cells after it are still there
-                    header = HeaderMap(header.positions, max(header.width, known.header.width))
+                    header = HeaderMap(header.positions, max(header.width, known.header.width), header.blank)
                 self._headers[office] = HeaderRecord(info.sheet_id, header, self.tuning.clock())
         return parsed
 
@@ -275,7 +284,7 @@ class Directory:
             for (slug, info), vr in zip(existing, ranges):
                 header = HeaderMap.from_row((vr.get("values") or [[]])[0])
                 if header.missing():
-                    names = [dict(zip(KEYS, HEADER))[k] for k in header.missing()]
+                    names = [dict(zip(KEYS, HEADER))[k] for k in header.missing()]  # wherever they go
                     self.repair_header(slug, info, header)
                     lines.append(f"worksheet '{info.title}' (sheetId {info.sheet_id}): added header columns "
                                  + ", ".join(names))

@@ -108,15 +108,19 @@ class HeaderMap:
 
     positions: dict  # key -> column index (first header with that name wins)
     width: int = 0  # number of header cells (including unknown/empty ones)
+    blank: frozenset = frozenset()  # indexes of empty header cells (before ``width``)
 
     @classmethod
     def from_row(cls, cells: Sequence[object]) -> "HeaderMap":
         positions: dict[str, int] = {}
+        blank = set()
         for i, text in enumerate(cells):
             key = HEADER_NAMES.get(normalise(text))
             if key and key not in positions:
                 positions[key] = i
-        return cls(positions, len(cells))
+            elif not strip_cell(text):
+                blank.add(i)
+        return cls(positions, len(cells), frozenset(blank))
 
     @classmethod
     def standard(cls) -> "HeaderMap":
@@ -316,6 +320,17 @@ def row_values(row: Row, header: HeaderMap, label: str = "") -> list[object]:
     for key, i in header.positions.items():
         out[i] = values[key]
     return out
+
+
+#: data rows are written with this format: rows Google inserts take the format of
+#: the row above (the bold header would make every data row bold)
+DATA_FORMAT = {"textFormat": {"bold": False}}
+DATA_FIELDS = "userEnteredValue,userEnteredFormat.textFormat.bold"
+
+
+def data_cell(value: object) -> dict:
+    """A cell of a data row for appendCells (``DATA_FIELDS``): its value, not bold."""
+    return {**extended_value(value), "userEnteredFormat": DATA_FORMAT}
 
 
 def extended_value(value: object) -> dict:

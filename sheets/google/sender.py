@@ -32,7 +32,8 @@ from domain.saving import plan_save
 
 from .client import Failure, SheetsClient
 from .directory import Directory, SheetInfo
-from .layout import HeaderMap, ParsedSheet, cell_values, column_runs, extended_value, quote_title, row_values
+from .layout import (DATA_FIELDS, HeaderMap, ParsedSheet, cell_values, column_runs, data_cell, extended_value,
+                     quote_title, row_values)
 from .model import Model
 from .protect import protect_week
 from .outbox import Op, Outbox, backoff_delay, lease_holder_id
@@ -208,12 +209,12 @@ class Sender:
             if op is not None and op.kind != "protect":
                 batch.append(op)
                 continue
-            if batch:
-                done, ok = self._deliver_rows(office, batch)
+            for chunk in _chunks(batch):  # a backlog goes in several writes
+                done, ok = self._deliver_rows(office, chunk)
                 delivered += done
                 if not ok:
                     return delivered  # the rest waits, in order
-                batch = []
+            batch = []
             if op is not None:
                 if not self._deliver_protect(office, op):
                     return delivered
@@ -272,13 +273,22 @@ class Sender:
         self._written = rows
         if values:
             attempt.stage = "write"
-            self.client.append(info.sheet_id, info.title, info.rows, info.cols, values)
+            # appendCells: after the last row with data whatever A1 holds, and not bold
+            # (plus one empty row below, where a person types a row by hand, as values.append leaves)
+            self.client.batch_update([_append_cells(info.sheet_id, values), {"appendDimension": {
+                "sheetId": info.sheet_id, "dimension": "ROWS", "length": 1}}])
 
     def _rewrite(self, office: str, info: SheetInfo, attempt: _Attempt) -> tuple[SheetInfo, dict[int, str]]:
         info, parsed = self._read_for_write(office, info)
         header = parsed.header if parsed.header is not None else HeaderMap({}, 0)
         if header.missing():
+            # the header is repaired first, then the sheet read again with it (a cleared
+            # "Data" or an empty row 1 hides every row: planning on that would duplicate them)
             header = self.directory.repair_header(office, info, header)
+            info, parsed = self._read_for_write(office, info)
+            header = parsed.header if parsed.header is not None else header
+            if header.missing():
+                raise Failure("Antetul foii (rândul 1) nu a putut fi refăcut; se reîncearcă.")
         model = Model.from_sheet(parsed)
         for op in attempt.ops:
             model.apply(op)
@@ -301,10 +311,14 @@ class Sender:
             delay = max(delay, t.in_flight_seconds)
         if exc.status in (400, 404) or (attempt.stage == "prepare" and exc.ambiguous):
             self.directory.forget()  # a worksheet renamed/deleted/maybe created: look again
+        # a permanent refusal (a key refused, no sharing, a request Google refuses) is not
+        # retried: the op is failed at once, with Google's reason, on Sincronizare
+        permanent = getattr(exc, "permanent", False) and not ambiguous
         self.outbox.attempt_failed(attempt.ops, error=exc.message, next_attempt=t.clock() + delay,
-                                   max_attempts=t.max_attempts, unmark=() if ambiguous else attempt.marked)
+                                   max_attempts=0 if permanent else t.max_attempts,
+                                   unmark=() if ambiguous else attempt.marked)
         log.warning("Delivery to %s failed (attempt %d, %s): %s", office, attempt.number,
-                    "ambiguous" if ambiguous else "not applied", exc.message)
+                    "permanent" if permanent else "ambiguous" if ambiguous else "not applied", exc.message)
 
     def _read_for_write(self, office: str, info: SheetInfo) -> tuple[SheetInfo, ParsedSheet]:
         try:
@@ -347,11 +361,47 @@ class Sender:
                 out.append({"deleteDimension": {"range": {
                     "sheetId": sid, "dimension": "ROWS", "startIndex": index, "endIndex": index + 1}}})
         if appends:
-            out.append({"appendCells": {
-                "sheetId": sid, "fields": "userEnteredValue",
-                "rows": [{"values": [extended_value(v) for v in row_values(r, header, self._label(r))]}
-                         for r in appends]}})
+            out.append(_append_cells(sid, [row_values(r, header, self._label(r)) for r in appends]))
         return out
+
+
+def _append_cells(sheet_id: int, values: list[list]) -> dict:
+    """appendCells: the rows after the last row with data (not at A1, which a person
+    may have cleared), each cell's value literal and its text not bold."""
+    return {"appendCells": {"sheetId": sheet_id, "fields": DATA_FIELDS,
+                            "rows": [{"values": [data_cell(v) for v in row]} for row in values]}}
+
+
+#: at most this many rows, or bytes, in one write (Google advises payloads under 2 MB)
+CHUNK_ROWS = 500
+CHUNK_BYTES = 1_000_000
+
+
+def _op_size(op: Op) -> tuple[int, int]:
+    """(rows, approximate bytes of the request) an op may write."""
+    if op.kind == "entry" and op.entry is not None:
+        rows = max(1, len(op.entry.values))
+    else:
+        rows = max(1, len(op.rows))
+    text = repr(op.rows) + repr(op.changes) + (repr(op.entry.values) if op.entry is not None else "")
+    return rows, 2 * len(text.encode("utf-8")) + 200 * rows  # JSON of ExtendedValues is wordier
+
+
+def _chunks(ops: list[Op]) -> list[list[Op]]:
+    """``ops`` in order, in runs of at most ``CHUNK_ROWS`` rows and ``CHUNK_BYTES``
+    (an op bigger than that goes alone: a day is never split)."""
+    out: list[list[Op]] = []
+    rows = size = 0
+    for op in ops:
+        r, b = _op_size(op)
+        if out and out[-1] and (rows + r > CHUNK_ROWS or size + b > CHUNK_BYTES):
+            out.append([])
+            rows = size = 0
+        if not out:
+            out.append([])
+        out[-1].append(op)
+        rows, size = rows + r, size + b
+    return out
 
 
 def _new_rows(op: Op) -> list[Row]:
