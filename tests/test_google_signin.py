@@ -149,7 +149,8 @@ def test_expired_token_is_refreshed_once_invisibly(tmp_path, server, emu, keys, 
     c.post(URL, data=FORM)
     assert store.sync()["delivered"] == 1
     clock.advance(3700)  # the emulator says the token has expired (google-auth still trusts it)
-    c.post(URL, data={**FORM, "l544-studiere__lucrari": "13"})
+    shown = '{"l544-studiere__lucrari":12,"comunicate-site__lucrari":5,"comunicate-site__documente":5}'
+    assert c.post(URL, data={**FORM, "l544-studiere__lucrari": "13", "shown": shown}).status_code == 302
     assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
     state = emu.auth_state()
     assert state["tokens_issued"] == 2  # one refresh after the 401
