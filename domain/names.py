@@ -56,7 +56,7 @@ def _representatives() -> dict[str, str]:
 
 def skeleton(name: str) -> str:
     reps = _representatives()
-    folded = unicodedata.normalize("NFD", normal(name).casefold())
+    folded = unicodedata.normalize("NFKD", normal(name).casefold())  # NFKD: full-width letters too
     return "".join(reps.get(c, c) for c in folded if unicodedata.category(c) != "Cf")
 
 

@@ -110,6 +110,7 @@ def test_look_alike_and_mixed_script_names_are_refused(app):
                           ("\u0441\u0443\u0440\u0435r", "amestecă alfabete"),
                           ("\u0441lerk2", "amestecă alfabete"),
                           ("c1erk", "se confundă ușor cu utilizatorul existent „clerk”"),
+                          ("ＣＬＥＲＫ", "se confundă ușor cu utilizatorul existent „clerk”"),  # full-width letters
                           ("\u0441\u043e\u0440", None)):  # all Cyrillic, looks like no one: accepted
         if message is None:
             users.add(name, "parola-lunga-1", "clerk", ["presa"])

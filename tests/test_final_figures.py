@@ -237,3 +237,16 @@ def test_the_trail_refuses_insert_or_replace_over_a_line(app):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             con.execute("INSERT OR REPLACE INTO trail (id, at, by, office, week, kind) "
                         "VALUES (1, 'x', 'x', 'presa', 'x', 'close')")
+
+
+def test_review_fixes_for_access(app, as_user):
+    """A scoped supervisor's home lists only their offices' missing clerks;
+    a field sent twice on the users' and the grid's forms is refused."""
+    home = as_user("scoped").get("/").get_data(as_text=True)
+    assert "SERVICIUL CONSILIERE" in home and "SERVICIUL PRESĂ" not in home
+    admin = as_user("admin")
+    r = admin.post("/users/clerk2", data={"role": ["clerk", "admin"], "offices": ["presa"], "full_name": ""})
+    assert r.status_code == 400
+    assert app.extensions["users"].get("clerk2").role == "clerk"
+    r = as_user("supervisor").post(f"/data/presa/grid?week={WEEK}", data={"clerk": ["clerk", "clerk2"]})
+    assert r.status_code == 400

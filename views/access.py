@@ -70,6 +70,15 @@ def office_for(slug: str):
     return office
 
 
+def single_fields(*allowed: str) -> None:
+    """A field sent twice is refused (400): which value was meant is unknown.
+    ``allowed``: fields that are lists by nature (e.g. the offices ticked)."""
+    repeated = sorted(k for k, values in request.form.lists() if len(values) > 1 and k not in allowed)
+    if repeated:
+        abort(400, description=f"Câmpul „{repeated[0]}” a fost trimis de mai multe ori; nu s-a schimbat nimic. "
+                               "Reîncărcați pagina și trimiteți din nou.")
+
+
 def require_supervisor():
     if not current_user.is_supervisor:
         abort(403, description="Pagina este doar pentru șefii de serviciu.")

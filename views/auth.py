@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from domain.romanian import duration_phrase
-from views.access import catalog, require_admin, state, users
+from views.access import catalog, require_admin, single_fields, state, users
 from forms.base import PlainText, TextForm
 from state.throttle import Attempt, LoginThrottle, wait_phrase
 from state.users import ALL_OFFICES, MAX_FULL_NAME, MIN_PASSWORD, ROLE_LABELS, UserError
@@ -184,6 +184,8 @@ def _offices_phrase(user, titles: dict) -> str:
 @login_required
 def users_page():
     require_admin()
+    if request.method == "POST":
+        single_fields("offices")
     form = NewUserForm()
     form.offices.choices = [(o.slug, o.title) for o in catalog().offices]
     if form.validate_on_submit():
@@ -217,6 +219,8 @@ def _existing(username):
 def edit_user(username):
     """Role, offices and full name of an account."""
     require_admin()
+    if request.method == "POST":
+        single_fields("offices")
     user = _existing(username)
     form = EditUserForm(data={"full_name": user.full_name, "role": user.role, "offices": list(user.offices)})
     form.offices.choices = [(o.slug, o.title) for o in catalog().offices]

@@ -15,7 +15,7 @@ from domain.rows import Row
 from domain.saving import Entry, SaveConflict
 from domain.trail import row_lines, week_of
 from views.grid import build_grid, grid_rows, read_post
-from views.access import (catalog, fresh_requested, members, office_for, people_context, require_supervisor, state,
+from views.access import (single_fields, catalog, fresh_requested, members, office_for, people_context, require_supervisor, state,
                           store, today, visible_offices)
 from views.audit import describe_closure, record_hand_edits, trail_lines
 from forms.base import PlainText, TextForm
@@ -144,7 +144,7 @@ def week(slug):
     if period.kind != "week" or not request.args.get("week"):
         abort(400, description="Alegeți o săptămână (de exemplu week=2026-W48): se închide o săptămână întreagă.")
     form = WeekForm()
-    _single_fields()
+    single_fields()
     action = request.form.get("action")
     if action not in ("close", "reopen"):
         abort(400, description="Acțiune necunoscută: se poate închide (close) sau redeschide (reopen) săptămâna.")
@@ -168,14 +168,6 @@ def week(slug):
     store().protect_week(slug, period.start, period.end, False, by)
     flash(f"{period.title} a fost redeschisă.", "success")
     return redirect(back)
-
-
-def _single_fields() -> None:
-    """A field sent twice is refused (400): which value was meant is unknown."""
-    repeated = sorted(k for k, values in request.form.lists() if len(values) > 1)
-    if repeated:
-        abort(400, description=f"Câmpul „{repeated[0]}” a fost trimis de mai multe ori; nu s-a schimbat nimic. "
-                               "Reîncărcați pagina și trimiteți din nou.")
 
 
 @bp.route("/<slug>/row", methods=["POST"])
@@ -203,7 +195,7 @@ def _edit(slug, row_id):
     back = url_for("data.table", slug=slug, **{k: v for k, v in request.args.items() if k in ("week", "from", "to")})
     by = current_user.username
     try:
-        _single_fields()
+        single_fields()
         action = request.form.get("action", "save")
         if action not in ("save", "delete"):
             abort(400, description="Acțiune necunoscută: un rând se poate salva (save) sau șterge (delete); "
@@ -318,6 +310,7 @@ def grid_save(slug):
     written, each checked against what the page showed (409 on conflict),
     each recorded in the audit trail."""
     require_supervisor()
+    single_fields()
     office = office_for(slug)
     period = _week_period()
     if not GridForm().validate_on_submit():

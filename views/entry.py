@@ -103,7 +103,7 @@ def _missing_people():
     from reports.model import build_report, daily_keys
 
     period = default_week(today())
-    slugs = list(catalog().slugs)
+    slugs = [o.slug for o in current_user.visible_offices(catalog())]
     tally, _ = store().tally(slugs, period.start, period.end, daily_keys(catalog()))
     return build_report(catalog(), tally, period, offices=slugs, today=today(), **people_context(slugs, period))
 
