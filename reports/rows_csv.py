@@ -23,7 +23,7 @@ HEADERS = (
     "Observații", "Introdus la", "Modificat de", "Modificat la",
 )
 BOM = "\ufeff"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")  # OWASP CSV injection: also tab, CR (and LF)
 
 
 def safe_text(value: str) -> str:
@@ -81,7 +81,7 @@ class RowWriter:
         for row in chosen:
             _, wt_title, label, parts = self.acts.get((row.office, row.activity), self._UNKNOWN)
             self._csv.writerow((
-                row.day.strftime("%d.%m.%Y"), self.offices[row.office][1].title, wt_title,
+                row.day.strftime("%d.%m.%Y"), safe_text(self.offices[row.office][1].title), safe_text(wt_title),
                 safe_text(label or row.activity), safe_text(parts[row.part][1] if row.part in parts else row.part),
                 safe_text(row.clerk), *("" if getattr(row, c) is None else getattr(row, c) for c in COUNTERS),
                 safe_text(row.note), _stamp(row.entered_at), safe_text(row.changed_by), _stamp(row.changed_at),

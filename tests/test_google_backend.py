@@ -7,6 +7,8 @@ pending saves in the views, the pages, the CLI and start-up configuration.
 """
 from __future__ import annotations
 
+from html import unescape as html_unescape
+
 import json
 import re
 import threading
@@ -26,6 +28,7 @@ from sheets.google.cells import parse_count, parse_day
 from sheets.google.layout import HEADER
 from tests.conftest import make_app
 from tests.stores import google_store
+from tests.test_entry import field_value
 
 SS = "1GoogleBackendTests_abcdefghijklmnopqrstuv"
 PRESA = "SERVICIUL PRESĂ"
@@ -642,8 +645,11 @@ def test_entry_form_and_report_round_trip(tmp_path, server, emu, monkeypatch):
     assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
     assert len(ids_in_sheet(emu)) == 3
     # edit without duplicates
-    c.post(url, data={"l544-studiere__lucrari": "13", "comunicate-site__lucrari": "5",
-                      "comunicate-site__documente": "5", "solicitari-presa__telefonice": "73"})
+    form = c.get(url).get_data(as_text=True)
+    r = c.post(url, data={"l544-studiere__lucrari": "13", "comunicate-site__lucrari": "5",
+                          "comunicate-site__documente": "5", "solicitari-presa__telefonice": "73",
+                          "shown": html_unescape(field_value(form, "shown"))})
+    assert r.status_code == 302
     store.sync()
     assert len(ids_in_sheet(emu)) == 3
     report = c.get("/report?week=2026-W48&refresh=1").get_data(as_text=True)

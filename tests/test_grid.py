@@ -4,12 +4,15 @@ overwrite a figure changed since the page was shown; closed weeks refuse;
 deleting a clerk's day asks first; every change in the audit trail."""
 from __future__ import annotations
 
+from html import unescape as html_unescape
+
 import html as htmllib
 import json
 import re
 from datetime import date
 
 from domain.rows import Row
+from tests.test_entry import field_value
 
 W = "2026-W48"
 MON, TUE, WED = date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)
@@ -111,9 +114,11 @@ def test_a_figure_changed_since_the_page_was_shown_is_not_overwritten(app, as_us
     seed(app)
     sup = as_user("supervisor")
     data = page_form(sup.get(f"/data/presa?week={W}").get_data(as_text=True))
-    r = as_user("clerk").post(f"/entry/presa?date={TUE}", data={
+    clerk = as_user("clerk")
+    form = clerk.get(f"/entry/presa?date={TUE}").get_data(as_text=True)
+    r = clerk.post(f"/entry/presa?date={TUE}", data={
         "l544-studiere__lucrari": "7", "monitorizare-presa__done": "y", "comunicate-site__lucrari": "1",
-        "comunicate-site__documente": "3", "shown": ""})
+        "comunicate-site__documente": "3", "shown": html_unescape(field_value(form, "shown"))})
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
     data[name("l544-studiere", "lucrari", TUE, "clerk")] = "9"
     data[name("adrese-email", "lucrari", WED, "clerk2")] = "4"

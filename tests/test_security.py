@@ -6,6 +6,7 @@ tests/test_auth.py holds the authorization matrix and the basic sign-in
 checks; this file adds what an attacker would try next."""
 from __future__ import annotations
 
+import csv
 import io
 import multiprocessing
 import re
@@ -532,10 +533,17 @@ def test_formula_like_texts_stay_text_in_the_xlsx(tmp_path):
                 if isinstance(cell.value, str):
                     assert cell.data_type == "s", (ws.title, cell.coordinate)
                     texts.setdefault(_ooxml_unescape(cell.value), cell.coordinate)
-    whole = [*FORMULAS, "=IMPORTXML(\"http://x\",\"//a\")", *names,
-             "=1+1", "+SUM(1)", "-1+2", "@SUM(A1)", "=2*3"]  # office, work type, label, text, part label
-    assert [t for t in whole if t not in texts] == []
+    labels = ["=1+1", "+SUM(1)", "@SUM(A1)"]  # office, work type, text (the report shows no short labels)
+    assert [t for t in labels if t not in texts] == []
     assert any(v.startswith("- 16 =A1") for v in texts)  # the breakdown cell with the hostile plural
+    # The notes and names are in the raw rows' CSV, each formula-like text
+    # prefixed with ' so a spreadsheet opening it shows the text.
+    r = supervisor.get(f"/report-rows.csv?from={(DAY - timedelta(days=6)).isoformat()}&to={DAY.isoformat()}")
+    cells = {c for row in csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+             for c in row}
+    hostile = [*FORMULAS, "=IMPORTXML(\"http://x\",\"//a\")", *names, "-1+2", "=2*3"]  # + label, part label
+    assert [t for t in hostile if t.strip() and t.strip()[0] in "=+-@" and "'" + t not in cells] == []
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
 
 
 # -- the Google backend: cells typed by hand, text written by the app ---------------
