@@ -20,7 +20,7 @@ import resource
 import statistics
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,6 +127,7 @@ def xlsx(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict
     from reports.model import build_report, daily_keys
     from reports.trends import office_totals, weeks_of
     from reports.xlsx import build_xlsx
+    from domain.rows import Tally
     from sheets.local import LocalStore
 
     catalog = load_catalog(catalog_dir)
@@ -140,7 +141,9 @@ def xlsx(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict
         w = time.perf_counter()
         tally, result = store.tally(catalog.slugs, start, end, daily)
         report = build_report(catalog, tally, period, today=date(2100, 1, 1), read_at=result.read_at)
-        weekly = [(wk, store.tally(catalog.slugs, wk.start, wk.end, set())[0]) for wk in weeks_of(period)]
+        sums = store.weekly_sums(catalog.slugs, start, end)  # what /report.xlsx does for „Tendințe”
+        weekly = [(wk, Tally(sums.get(wk.start - timedelta(days=wk.start.weekday()), {}), {}, {}))
+                  for wk in weeks_of(period)]
         trends = [(o.title, [(format_numeric(wk.start), office_totals(o, t)) for wk, t in weekly])
                   for o in catalog.offices]
         parts.setdefault("data", []).append(time.perf_counter() - w)

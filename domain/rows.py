@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Iterable
 
 _NS = uuid.UUID("6f1c1d52-7f55-4d35-9d0b-3a4f1b0c9e21")
@@ -84,6 +84,25 @@ class Tally:
     sums: dict[tuple[str, str, str], tuple[int, int, int]]
     done_days: dict[tuple[str, str], set[date]]
     clerks: dict[tuple[str, date], set[str]]
+
+
+def weekly_sums_of(rows: Iterable[Row], start: date, end: date, offices: Iterable[str]
+                   ) -> dict[date, dict[tuple[str, str, str], tuple[int, int, int]]]:
+    """Monday of each ISO week of ``start``..``end`` -> its sums (as ``Tally.sums``)
+    of ``rows`` of ``offices`` dated ``start``..``end``; weeks without rows left out."""
+    wanted = set(offices)
+    out: dict[date, dict[tuple[str, str, str], list[int]]] = {}
+    for r in rows:
+        if r.office not in wanted or not start <= r.day <= end:
+            continue
+        week = out.setdefault(r.day - timedelta(days=r.day.weekday()), {})
+        acc = week.get((r.office, r.activity, r.part))
+        if acc is None:
+            acc = week[(r.office, r.activity, r.part)] = [0, 0, 0]
+        acc[0] += r.lucrari or 0
+        acc[1] += r.documente or 0
+        acc[2] += 1
+    return {monday: {k: tuple(v) for k, v in sums.items()} for monday, sums in out.items()}
 
 
 def tally_rows(rows: Iterable[Row], start: date, end: date, offices: Iterable[str],

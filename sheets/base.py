@@ -108,6 +108,11 @@ class Store(Protocol):
     def row(self, office: str, row_id: str) -> Row:
         """One row of ``office`` as the pages show it; RowNotFound if none."""
 
+    def weekly_sums(self, offices: Iterable[str], start: date, end: date
+                    ) -> dict[date, dict[tuple[str, str, str], tuple[int, int, int]]]:
+        """``domain.rows.weekly_sums_of`` of the rows: per ISO week (its Monday)
+        the sums a tally holds, in one pass (the XLSX's „Tendințe” sheet)."""
+
     def update_row(self, office: str, row_id: str, changes: dict, by: str) -> tuple[Row, Row]:
         """Correct ``lucrari``/``documente``/``note`` of one row (supervisors);
         returns the row (before, after)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import fields
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -180,6 +180,23 @@ class LocalStore:
                                        args):
                 clerks.setdefault((o, day(d)), set()).add(c)
         return Tally({k: (int(lu), int(do), n) for k, (lu, do, n) in sums.items()}, done, clerks)
+
+    def weekly_sums(self, offices: Iterable[str], start: date, end: date
+                    ) -> dict[date, dict[tuple[str, str, str], tuple[int, int, int]]]:
+        """One GROUP BY over the period, bucketed by ISO week in SQLite."""
+        offices = list(offices)
+        monday = start - timedelta(days=start.weekday())
+        out: dict[date, dict] = {}
+        with self._connect() as con:
+            con.row_factory = None
+            for week, o, a, p, lu, do, n in con.execute(
+                    "SELECT CAST((julianday(day) - julianday(?)) / 7 AS INTEGER) AS w, office, activity, part, "
+                    "TOTAL(lucrari), TOTAL(documente), COUNT(*) FROM rows "
+                    f"WHERE office IN ({', '.join('?' * len(offices))}) AND day BETWEEN ? AND ? "
+                    "GROUP BY w, office, activity, part",
+                    (monday.isoformat(), *offices, start.isoformat(), end.isoformat())):
+                out.setdefault(monday + timedelta(weeks=week), {})[(o, a, p)] = (int(lu), int(do), n)
+        return out
 
     def row(self, office: str, row_id: str) -> Row:
         with self._connect() as con:

@@ -250,3 +250,31 @@ def test_review_fixes_for_access(app, as_user):
     assert app.extensions["users"].get("clerk2").role == "clerk"
     r = as_user("supervisor").post(f"/data/presa/grid?week={WEEK}", data={"clerk": ["clerk", "clerk2"]})
     assert r.status_code == 400
+
+
+def test_the_xlsx_trends_sheet_through_the_app_equals_the_weeks_sums(app, as_user):
+    """/report.xlsx of a month: the „Tendințe” sheet's weekly totals per office
+    (plain counts and breakdowns; daily activities left out) from the store's
+    weekly sums."""
+    from datetime import date as _date
+
+    store = app.extensions["store"]
+    for day, n in ((_date(2026, 11, 3), 2), (_date(2026, 11, 5), 3), (_date(2026, 11, 17), 4)):
+        store.save_day("presa", day, "clerk", [
+            Row("presa", day, "l544-studiere", "clerk", lucrari=n),
+            Row("presa", day, "comunicate-site", "clerk", lucrari=1, documente=n),
+            Row("presa", day, "solicitari-presa", "clerk", lucrari=5, part="telefonice"),
+            Row("presa", day, "monitorizare-presa", "clerk", lucrari=1)])
+    r = as_user("supervisor").get("/report.xlsx?from=2026-11-01&to=2026-11-30&service=presa")
+    wb = openpyxl.load_workbook(io.BytesIO(r.data))
+    rows = [[c.value for c in row] for row in wb["Tendințe"].iter_rows(max_col=3)]
+    assert rows == [
+        ["SERVICIUL PRESĂ", None, None],
+        ["Săptămâna", "Nr. lucrări", "Nr. documente produse"],
+        ["01.11.2026", 0, 0],   # the period's first week, clipped to 1 Nov (a Sunday)
+        ["02.11.2026", 2 + 1 + 5 + 3 + 1 + 5, 2 + 3],
+        ["09.11.2026", 0, 0],
+        ["16.11.2026", 4 + 1 + 5, 4],
+        ["23.11.2026", 0, 0],
+        ["30.11.2026", 0, 0],
+    ]

@@ -5,7 +5,7 @@ tests/stores.py for how each backend is built).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -260,3 +260,27 @@ def test_save_entry_blanked_figures_delete_rows_but_not_notes(store):
     store.update_row("presa", row_id_for("presa", D1, "adrese-email", "", "ana"), {"note": "de văzut"}, "sef")
     store.save_entry(entry({STUDIERE: None, EMAIL: None}, {STUDIERE: 5, EMAIL: 2}))
     assert mine(store) == [("adrese-email", False, None, None, "de văzut", "")]
+
+
+def test_weekly_sums_equal_the_weeks_tallies(store):
+    """Store.weekly_sums (one GROUP BY on the local store) is, week by week,
+    what tally_rows sums from read() — the XLSX „Tendințe” sheet's figures."""
+    from domain.rows import tally_rows
+
+    days = [date(2026, 11, 2), date(2026, 11, 8), date(2026, 11, 9), date(2026, 11, 25), date(2026, 12, 1)]
+    for i, day in enumerate(days):
+        store.save_day("presa", day, "ana", [Row("presa", day, "l544-studiere", "ana", lucrari=i + 1),
+                                             Row("presa", day, "solicitari-presa", "ana", lucrari=2, part="scrise")])
+        store.save_day("consiliere", day, "ion", [Row("consiliere", day, "brp-petenti", "ion", lucrari=10 * i,
+                                                      documente=i)])
+    start, end = date(2026, 11, 4), date(2026, 11, 30)  # clipped first week; 1 Dec left out
+    offices = ["presa", "consiliere"]
+    got = store.weekly_sums(offices, start, end)
+    rows = store.read(offices, start, end, fresh=True).rows
+    expected = {}
+    for monday in (date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 23)):
+        sums = tally_rows(rows, max(monday, start), monday + timedelta(days=6), offices, set()).sums
+        if sums:
+            expected[monday] = sums
+    assert got == expected
+    assert got[date(2026, 11, 2)][("presa", "l544-studiere", "")] == (2, 0, 1)  # 8 Nov only (2 Nov is before start)

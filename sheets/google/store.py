@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Sequence
 import requests
 
 from domain.clock import iso_at
-from domain.rows import Row, Tally, row_id_for, tally_rows
+from domain.rows import Row, Tally, row_id_for, tally_rows, weekly_sums_of
 from domain.saving import Entry, FieldChange, SaveConflict, plan_save
 from domain.trail import TrailLine
 from settings import default
@@ -186,6 +186,11 @@ class GoogleStore:
         """Queued, then delivered at once if Google answers (sheets/google/protect.py)."""
         self.outbox.add_protect(office, start, end, closed, by, iso_at(self.clock()))
         self.deliver_now(office)
+
+    def weekly_sums(self, offices: Iterable[str], start: date, end: date
+                    ) -> dict[date, dict[tuple[str, str, str], tuple[int, int, int]]]:
+        offices = list(offices)
+        return weekly_sums_of(self.read(offices, start, end).rows, start, end, offices)
 
     def worksheet_url(self, slug: str) -> str:
         """Link to the office's worksheet (no network call)."""
