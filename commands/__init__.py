@@ -4,7 +4,6 @@ from __future__ import annotations
 import secrets
 import sys
 from contextlib import contextmanager
-from datetime import timedelta
 
 import click
 from flask import current_app
