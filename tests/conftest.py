@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import tempfile
+import traceback
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,15 @@ from app import create_app
 from devtools.dates import START
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# CPython 3.11 keeps the AST converter's recursion depth in interpreter-wide
+# state (gh-106905): two threads turning source into AST objects at once can
+# raise "SystemError: AST constructor recursion depth mismatch". Python 3.11's
+# traceback printer parses each source line for its ^^^ markers, so a thread
+# printing a traceback while the main thread builds an app (werkzeug compiles
+# every URL rule with ast.parse) failed a CI run. Tests do without the markers.
+if hasattr(traceback, "_extract_caret_anchors_from_line_segment"):
+    traceback._extract_caret_anchors_from_line_segment = lambda segment: None
 PASSWORD = "parola-de-test-1"
 
 #: name -> (role, offices). "clerk" is a clerk of Presă, "other" of Consiliere,
