@@ -32,8 +32,9 @@ from domain.saving import plan_save
 
 from .client import Failure, SheetsClient
 from .directory import Directory, SheetInfo
-from .layout import (DATA_FIELDS, HeaderMap, ParsedSheet, cell_values, column_runs, data_cell, extended_value,
-                     quote_title, row_values)
+from .cells import strip_cell
+from .layout import (DATA_FIELDS, HeaderMap, ParsedSheet, cell_values, column_letters, column_runs, data_cell,
+                     extended_value, quote_title, row_values)
 from .model import Model
 from .protect import protect_week
 from .outbox import Op, Outbox, backoff_delay, lease_holder_id
@@ -266,7 +267,10 @@ class Sender:
         return self._rewrite(office, info, attempt)
 
     def _append(self, office: str, info: SheetInfo, attempt: _Attempt) -> None:
-        header = self.directory.header(office, info)
+        # the column positions of row 1 read right now, never a cached header: a person
+        # may have moved or inserted a column since the last read (a worksheet this
+        # process created and has not written yet holds the header it wrote)
+        header = self.directory.header(office, info, fresh=not self.directory.is_new(info.sheet_id))
         rows = [r.with_changes(entered_at=r.entered_at or op.stamp, changed_by="", changed_at="")
                 for op in attempt.ops for r in _new_rows(op)]
         values = [row_values(r, header, self._label(r)) for r in rows]
@@ -279,24 +283,65 @@ class Sender:
                 "sheetId": info.sheet_id, "dimension": "ROWS", "length": 1}}])
 
     def _rewrite(self, office: str, info: SheetInfo, attempt: _Attempt) -> tuple[SheetInfo, dict[int, str]]:
-        info, parsed = self._read_for_write(office, info)
+        """Read, plan, check that the rows and columns planned on are still where they
+        were, write; planned again (from a new read) when they moved."""
+        for _ in range(REPLANS + 1):
+            info, parsed, values, header = self._read_with_header(office, info)
+            model = Model.from_sheet(parsed)
+            for op in attempt.ops:
+                model.apply(op)
+            plan = model.plan()
+            requests_ = self._write_requests(info, header, model, parsed, plan)
+            if not requests_:
+                return info, model.dropped
+            if self._still_in_place(info, header, values, plan):
+                attempt.stage = "write"
+                self.client.batch_update(requests_)
+                return info, model.dropped
+            log.info("Rows or columns of %s moved between the read and the write: planning again", office)
+        raise Failure(MSG_MOVING)
+
+    def _read_with_header(self, office: str, info: SheetInfo) -> tuple[SheetInfo, ParsedSheet, list, HeaderMap]:
+        """The worksheet read for a write, its header complete (repaired first if needed)."""
+        info, parsed, values = self._read_values(office, info)
         header = parsed.header if parsed.header is not None else HeaderMap({}, 0)
         if header.missing():
             # the header is repaired first, then the sheet read again with it (a cleared
             # "Data" or an empty row 1 hides every row: planning on that would duplicate them)
             header = self.directory.repair_header(office, info, header)
-            info, parsed = self._read_for_write(office, info)
+            info, parsed, values = self._read_values(office, info)
             header = parsed.header if parsed.header is not None else header
             if header.missing():
                 raise Failure("Antetul foii (rândul 1) nu a putut fi refăcut; se reîncearcă.")
-        model = Model.from_sheet(parsed)
-        for op in attempt.ops:
-            model.apply(op)
-        requests_ = self._write_requests(info, header, model, parsed)
-        if requests_:
-            attempt.stage = "write"
-            self.client.batch_update(requests_)
-        return info, model.dropped
+        return info, parsed, values, header
+
+    def _still_in_place(self, info: SheetInfo, header: HeaderMap, values: list, plan) -> bool:
+        """Whether what the write targets is where the plan's read saw it: ONE small
+        values:batchGet, right before the write, of row 1 (our columns' positions),
+        the ID column down to the lowest row written and, in full, each row written
+        that has no ID. A person sorting, inserting or deleting rows, or moving or
+        inserting columns in between changes one of them."""
+        updates, deletes, _ = plan
+        indexes = sorted({i for i, _ in updates} | set(deletes))
+        title = quote_title(info.title)
+        ranges = [title + "!1:1"]
+        id_col = header.positions["row_id"]
+        if indexes:
+            letter = column_letters(id_col)
+            ranges.append(f"{title}!{letter}2:{letter}{indexes[-1] + 1}")
+        unnamed = [i for i in indexes if not _cell(values, i, id_col)]
+        ranges += [f"{title}!{i + 1}:{i + 1}" for i in unnamed]
+        got = [vr.get("values") or [] for vr in self.client.batch_get(ranges)]
+        if HeaderMap.from_row(got[0][0] if got[0] else []).positions != header.positions:
+            return False
+        if indexes:
+            now = [_cell(got[1], r, 0) for r in range(indexes[-1])]
+            if now != [_cell(values, r, id_col) for r in range(1, indexes[-1] + 1)]:
+                return False
+        for i, rows in zip(unnamed, got[2:]):
+            if _trimmed(rows[0] if rows else []) != _trimmed(values[i] if i < len(values) else []):
+                return False
+        return True
 
     def _failed(self, office: str, attempt: _Attempt, exc: Exception) -> None:
         """Back off (longer after an ambiguous write); forget the metadata when a worksheet may have changed."""
@@ -321,6 +366,11 @@ class Sender:
                     "permanent" if permanent else "ambiguous" if ambiguous else "not applied", exc.message)
 
     def _read_for_write(self, office: str, info: SheetInfo) -> tuple[SheetInfo, ParsedSheet]:
+        info, parsed, _ = self._read_values(office, info)
+        return info, parsed
+
+    def _read_values(self, office: str, info: SheetInfo) -> tuple[SheetInfo, ParsedSheet, list]:
+        """The worksheet read whole (ONE values.get): parsed, and its values as read."""
         try:
             data = self.client.values_get(quote_title(info.title))
         except Failure as exc:
@@ -329,7 +379,8 @@ class Sender:
             self.directory.forget()  # renamed meanwhile: find it again
             info = self.directory.sheet(office, create=True)
             data = self.client.values_get(quote_title(info.title))
-        return info, self.directory.parse(office, info, data.get("values", []), self.directory.metadata())
+        values = data.get("values", [])
+        return info, self.directory.parse(office, info, values, self.directory.metadata()), values
 
     def _label(self, row: Row) -> str:
         office = self.catalog.office(row.office)
@@ -339,8 +390,9 @@ class Sender:
         part = next((p for p in act.parts if p.key == row.part), None)
         return f"{act.label} — {part.label}" if part else act.label
 
-    def _write_requests(self, info: SheetInfo, header: HeaderMap, model: Model, parsed: ParsedSheet) -> list:
-        updates, deletes, appends = model.plan()
+    def _write_requests(self, info: SheetInfo, header: HeaderMap, model: Model, parsed: ParsedSheet,
+                        plan) -> list:
+        updates, deletes, appends = plan
         self._written = [row for _, row in updates] + list(appends)
         sid = info.sheet_id
         where = {i: k for k, i in header.positions.items()}
@@ -363,6 +415,25 @@ class Sender:
         if appends:
             out.append(_append_cells(sid, [row_values(r, header, self._label(r)) for r in appends]))
         return out
+
+
+#: how many times a write is planned again when what it targets moved meanwhile
+REPLANS = 3
+MSG_MOVING = ("Rândurile sau coloanele foii au fost mutate de mai multe ori în timpul scrierii; "
+              "nimic nu a fost scris, se reîncearcă.")
+
+
+def _cell(values: list, row: int, col: int) -> str:
+    """The text of a cell of ``values`` as read ("" when absent)."""
+    cells = values[row] if row < len(values) else []
+    return strip_cell(cells[col]) if col < len(cells) else ""
+
+
+def _trimmed(cells: list) -> list[str]:
+    out = [strip_cell(c) for c in cells]
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 def _append_cells(sheet_id: int, values: list[list]) -> dict:
