@@ -18,6 +18,7 @@ waits for them.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -448,14 +449,19 @@ CHUNK_ROWS = 500
 CHUNK_BYTES = 1_000_000
 
 
+#: JSON bytes of one row's 12 cells around their values (ExtendedValue, format), a little more
+ROW_JSON_OVERHEAD = 1200
+
+
 def _op_size(op: Op) -> tuple[int, int]:
-    """(rows, approximate bytes of the request) an op may write."""
+    """(rows, bytes of the request at most) an op may write: its text as JSON sends
+    it (ASCII: "ș" is the 6 bytes "\\u0219"), plus each row's cell wrapping."""
     if op.kind == "entry" and op.entry is not None:
         rows = max(1, len(op.entry.values))
     else:
         rows = max(1, len(op.rows))
     text = repr(op.rows) + repr(op.changes) + (repr(op.entry.values) if op.entry is not None else "")
-    return rows, 2 * len(text.encode("utf-8")) + 200 * rows  # JSON of ExtendedValues is wordier
+    return rows, len(json.dumps(text)) + ROW_JSON_OVERHEAD * rows
 
 
 def _chunks(ops: list[Op]) -> list[list[Op]]:
