@@ -18,6 +18,7 @@ import pytest
 from devtools.dates import START
 from domain.clock import iso_at, parse_instant
 from domain.rows import Row
+from domain.saving import Entry
 from sheets.google.reads import FRESH_MIN_AGE
 from sheets_emulator import EmulatorServer, SheetsEmulator
 from tests.clock import FakeClock
@@ -208,7 +209,7 @@ def deletion(store, emu, clock, edit):
     return after, done, header, [r for r in rows if r is not target]
 
 
-def new_day(store, emu, clock, edit):
+def new_day(store, emu, clock, edit, save=None):
     """A clerk's new day, written with the column positions of the views' last read
     (the edit comes right after that read)."""
     header, rows = sheet(emu)
@@ -218,7 +219,10 @@ def new_day(store, emu, clock, edit):
     store.read(["presa"], *WEEK, fresh=True)  # a page reloaded: its read gives the header positions
     emu.reset_counts()
     new = rows_of(D4, "ana", NEW_DAY)
-    store.save_day("presa", D4, "ana", new)
+    if save is None:
+        store.save_day("presa", D4, "ana", new)
+    else:
+        save(store, new)
     stamp = iso_at(clock())
     done = store.sync()
     after["requests"] = emu.counts()["endpoints"]
@@ -229,7 +233,16 @@ def new_day(store, emu, clock, edit):
     return after, done, header, rows + added
 
 
-OPERATIONS = [correction, deletion, new_day]
+def new_day_form(store, emu, clock, edit):
+    """The same new day as the form saves it (``save_entry``: planned at write time)."""
+    def save(store, rows):
+        values = {(r.activity, r.part, k): getattr(r, k) for r in rows for k in ("lucrari", "documente")}
+        assert store.save_entry(Entry("presa", D4, "ana", values, {k: None for k in values})) is not None
+
+    return new_day(store, emu, clock, edit, save)
+
+
+OPERATIONS = [correction, deletion, new_day, new_day_form]
 
 #: the requests a delivery takes: a correction or deletion reads the worksheet (values.get),
 #: checks right before writing that the rows and columns it targets have not moved (ONE
@@ -240,6 +253,7 @@ REQUESTS = {
     "new_day": {"values.get": 1, "spreadsheets.batchUpdate": 1},
 }
 REQUESTS["deletion"] = REQUESTS["correction"]
+REQUESTS["new_day_form"] = REQUESTS["new_day"]
 REPLANNED = {"values.get": 2, "values.batchGet": 2, "spreadsheets.batchUpdate": 1}
 
 
@@ -249,7 +263,7 @@ def test_a_hand_edit_between_read_and_write_moves_no_figure(store, emu, clock, o
     seed(store, clock)
     after, done, header, expected = operation(store, emu, clock, edit)
     assert after["hook"].fired and after["hook"].error is None
-    replanned = operation is not new_day and edit is not no_edit
+    replanned = operation in (correction, deletion) and edit is not no_edit
     assert after["requests"] == (REPLANNED if replanned else REQUESTS[operation.__name__])
     assert (done["pending"], done["failed"]) == (0, 0)
     assert store.counts()["delivered"] == len(SEED) + 1  # the operation (not dropped, not failed)
@@ -264,3 +278,18 @@ def test_a_hand_edit_between_read_and_write_moves_no_figure(store, emu, clock, o
                    int(r[DOCUMENTE]) if DOCUMENTE in r else None) for r in expected)
     assert got == want
     assert not read.problems
+
+
+@pytest.mark.xfail(strict=True, reason="known limit: Google has no conditional write; an edit in the one round "
+                                       "trip between the sender's check and its write is not detected yet")
+@pytest.mark.parametrize("operation", [correction, deletion], ids=lambda f: f.__name__)
+def test_a_sort_between_the_check_and_the_write(store, emu, clock, operation, monkeypatch):
+    """The same race one request later: the sort comes right after the check (the small
+    values:batchGet) instead of after the read."""
+    seed(store, clock)
+    real_arm = arm
+    monkeypatch.setitem(globals(), "arm", lambda emu, edit, endpoint, header, rows, nth=1: real_arm(
+        emu, edit, "values.batchGet", header, rows, nth))
+    after, done, header, expected = operation(store, emu, clock, sort_by_clerk)
+    assert after["hook"].fired
+    assert canonical(sheet(emu)[1]) == canonical(expected)
