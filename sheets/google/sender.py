@@ -2,10 +2,18 @@
 
 One sender per host (a lease in the outbox database), one flush at a time
 per process (a lock). Per office and flush it sends either ONE
-``values.append`` (RAW, INSERT_ROWS) when every op is a day never attempted
-before, or a read of the worksheet plus ONE ``batchUpdate`` (updateCells /
-deleteDimension / appendCells, literal values only) that finds rows by their
-ID. Failures back off exponentially (Google's algorithm) up to
+``batchUpdate`` appendCells (after a read of row 1: the columns' positions
+now) when every op is a day never attempted before, or a read of the
+worksheet plus ONE ``batchUpdate`` (updateCells / deleteDimension /
+appendCells, literal values only) that finds rows by their ID. Such a write
+targets rows by number, so right before it ONE small ``values:batchGet``
+checks that row 1, the ID column down to the lowest row written and each
+written row without an ID are as the plan read them (``_still_in_place``);
+if a person sorted, inserted or deleted rows or moved or inserted columns
+meanwhile, it is planned again from a new read (``REPLANS``), never guessed.
+Left: an edit within the round trip between that check and the write.
+A backlog goes out in writes of at most ``CHUNK_ROWS`` rows and
+``CHUNK_BYTES`` of JSON. Failures back off exponentially (Google's algorithm) up to
 ``SHEETS_MAX_ATTEMPTS``; after an ambiguous failure (timeout, dropped
 connection, 5xx) the next attempt reads before writing, so a row is never
 written twice.
