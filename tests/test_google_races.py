@@ -293,3 +293,31 @@ def test_a_sort_between_the_check_and_the_write(store, emu, clock, operation, mo
     after, done, header, expected = operation(store, emu, clock, sort_by_clerk)
     assert after["hook"].fired
     assert canonical(sheet(emu)[1]) == canonical(expected)
+
+
+def test_a_day_typed_by_hand_without_ids_resaved_while_a_person_sorts(store, emu, clock):
+    """25 rows a person typed without IDs (checked as one block of rows), replaced by
+    the clerk's save while a supervisor sorts: they go, and only they."""
+    seed(store, clock)
+    header, rows = sheet(emu)
+    hand = [{**HAND_ROW, "Data": D1.isoformat(), LUCRARI: str(100 + n)} for n in range(25)]
+    for n, typed in enumerate(hand):
+        emu.insert_rows(PRESA, 2 + n, 1, spreadsheet_id=SS)  # on top: each row written by number
+        for name, value in typed.items():
+            emu.set_cell(PRESA, f"{column(header, name)}{2 + n}", value, raw=True, spreadsheet_id=SS)
+    clock.advance(FRESH_MIN_AGE)
+    store.read(["presa"], *WEEK, fresh=True)  # the clerk's form page: the day has rows, typed by hand
+    after = arm(emu, sort_by_clerk, "values.get", header, rows)
+    emu.reset_counts()
+    new = Row("presa", D1, "l544-studiere", "elena", lucrari=4)
+    store.save_day("presa", D1, "elena", [new])
+    stamp = iso_at(clock())
+    assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+    assert after["hook"].fired and after["hook"].error is None
+    assert emu.counts()["endpoints"] == REPLANNED
+    checks = [e["ranges"] for e in emu.request_log() if e["endpoint"] == "values.batchGet"]
+    assert [len(r) for r in checks] == [3, 3]  # row 1, the ID column, ONE block of the 25 rows
+    labels = {r["Activitate (cod)"]: r["Activitate"] for r in rows}
+    expected = rows + [{ID: new.row_id, "Data": D1.isoformat(), "Activitate (cod)": new.activity,
+                        "Activitate": labels[new.activity], "Funcționar": "elena", LUCRARI: "4", "Introdus la": stamp}]
+    assert canonical(sheet(emu)[1]) == canonical(expected)

@@ -339,7 +339,10 @@ class Sender:
             letter = column_letters(id_col)
             ranges.append(f"{title}!{letter}2:{letter}{indexes[-1] + 1}")
         unnamed = [i for i in indexes if not _cell(values, i, id_col)]
-        ranges += [f"{title}!{i + 1}:{i + 1}" for i in unnamed]
+        if len(unnamed) > MAX_CHECK_RANGES:  # many rows typed by hand: one block, not a URL too long
+            ranges.append(f"{title}!{unnamed[0] + 1}:{unnamed[-1] + 1}")
+        else:
+            ranges += [f"{title}!{i + 1}:{i + 1}" for i in unnamed]
         got = [vr.get("values") or [] for vr in self.client.batch_get(ranges)]
         if HeaderMap.from_row(got[0][0] if got[0] else []).positions != header.positions:
             return False
@@ -347,10 +350,12 @@ class Sender:
             now = [_cell(got[1], r, 0) for r in range(indexes[-1])]
             if now != [_cell(values, r, id_col) for r in range(1, indexes[-1] + 1)]:
                 return False
-        for i, rows in zip(unnamed, got[2:]):
-            if _trimmed(rows[0] if rows else []) != _trimmed(values[i] if i < len(values) else []):
-                return False
-        return True
+        if len(unnamed) > MAX_CHECK_RANGES:
+            block = got[2] if len(got) > 2 else []
+            now_rows = {i: block[i - unnamed[0]] if i - unnamed[0] < len(block) else [] for i in unnamed}
+        else:
+            now_rows = {i: rows[0] if rows else [] for i, rows in zip(unnamed, got[2:])}
+        return all(_trimmed(now_rows[i]) == _trimmed(values[i] if i < len(values) else []) for i in unnamed)
 
     def _failed(self, office: str, attempt: _Attempt, exc: Exception) -> None:
         """Back off (longer after an ambiguous write); forget the metadata when a worksheet may have changed."""
@@ -428,6 +433,8 @@ class Sender:
 
 #: how many times a write is planned again when what it targets moved meanwhile
 REPLANS = 3
+#: rows without an ID checked one range each up to this many (else one block of rows)
+MAX_CHECK_RANGES = 20
 MSG_MOVING = ("Rândurile sau coloanele foii au fost mutate de mai multe ori în timpul scrierii; "
               "nimic nu a fost scris, se reîncearcă.")
 
