@@ -321,3 +321,28 @@ def test_a_day_typed_by_hand_without_ids_resaved_while_a_person_sorts(store, emu
     expected = rows + [{ID: new.row_id, "Data": D1.isoformat(), "Activitate (cod)": new.activity,
                         "Activitate": labels[new.activity], "Funcționar": "elena", LUCRARI: "4", "Introdus la": stamp}]
     assert canonical(sheet(emu)[1]) == canonical(expected)
+
+
+def test_a_person_sorting_again_and_again_gets_nothing_written_until_it_stops(store, emu, clock):
+    """Every check finds the rows moved: after 1 + REPLANS plans the delivery gives up,
+    nothing written, and says why on Sincronizare; the next one writes."""
+    from sheets.google.sender import MSG_MOVING, REPLANS
+
+    seed(store, clock)
+    header, rows = sheet(emu)
+    target = find(rows, *TARGET)
+    col = column(header, "Funcționar")
+    for n in range(REPLANS + 1):  # right after each read of the worksheet: Z to A, A to Z, ...
+        emu.after_request(lambda d=n % 2 == 0: emu.sort_rows(PRESA, col, descending=d, spreadsheet_id=SS),
+                          endpoint="values.get", nth=1 + n)
+    emu.reset_counts()
+    store.update_row("presa", target[ID], {"lucrari": 5}, BY)
+    stamp = iso_at(clock())
+    store.sender.flush_pass()  # (if the page's delivery has not run it already)
+    assert emu.counts()["endpoints"] == {"values.get": REPLANS + 1, "values.batchGet": REPLANS + 1}  # no write
+    [op] = store.ops()
+    assert op.status == "pending" and op.last_error == MSG_MOVING
+    assert canonical(sheet(emu)[1]) == canonical(rows)
+    assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+    expected = [r if r is not target else {**r, LUCRARI: "5", "Modificat de": BY, "Modificat la": stamp} for r in rows]
+    assert canonical(sheet(emu)[1]) == canonical(expected)
