@@ -140,6 +140,15 @@ class CatalogVersions:
         return [self._info(r) for r in sorted((r for r in self._fresh() if r["slug"] == slug),
                                               key=lambda r: -r["version"])]
 
+    def former_titles(self, slug: str) -> list[str]:
+        """Titles ``slug`` had before its latest version's, newest first, once each."""
+        history = self.history(slug)
+        out: list[str] = []
+        for v in history[1:]:
+            if v.title != history[0].title and v.title not in out:
+                out.append(v.title)
+        return out
+
     def document(self, slug: str, version: int | None = None) -> dict:
         """The document of ``slug`` (the latest version by default), with
         retired activities; KeyError for an unknown office or version."""
@@ -334,3 +343,7 @@ class LiveCatalog:
 
     def office(self, slug: str):
         return self._versions.known().office(slug)
+
+    def former_titles(self, slug: str) -> list[str]:
+        """The office's earlier titles, newest first (its worksheet may still have one)."""
+        return self._versions.former_titles(slug)

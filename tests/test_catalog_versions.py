@@ -306,3 +306,44 @@ def test_import_reaches_every_worker_without_a_restart(tmp_path):
         table = html_tables(boss.get(base + "/report?week=2026-W48&service=registratura", timeout=10).text)[0]
         assert table[:2] == [["Lucrări specifice", "Activități", "Nr. lucrări", "Nr. documente produse"],
                              ["Înregistrare", "Acte intrate", "4", "2"]]
+
+
+# -- the Google backend: a new office's worksheet, a renamed office's worksheet ------------------
+
+def test_google_new_office_gets_its_worksheet_and_a_renamed_office_keeps_it(tmp_path, monkeypatch):
+    from sheets_emulator import EmulatorServer
+    from tests.test_google_backend import SS, google_app
+
+    with EmulatorServer() as server:
+        emu = server.emulator
+        emu.create_spreadsheet(SS, title="Raportare activitate")
+        app = google_app(tmp_path, server, monkeypatch)
+        store = app.extensions["store"]
+        app.extensions["users"].add("reg", PASSWORD, "clerk", ["registratura"])
+        catalogs(app).publish(THIRD, by="admin", base=None)
+        clerk = app.test_client()
+        login(clerk, "reg")
+        r = clerk.post("/entry/registratura?date=2026-11-23", data={"acte-intrate__lucrari": "4"})
+        assert r.status_code == 302
+        assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+        assert emu.sheet_titles() == ["Sheet1", "SERVICIUL REGISTRATURĂ"]  # created on first use
+        sheet_id = emu.sheet_properties("SERVICIUL REGISTRATURĂ")["sheetId"]
+        # an administrator renames the office: the same worksheet, renamed, keeps its rows
+        doc = edit(catalogs(app).document("registratura"), _set("title", "SERVICIUL REGISTRATURĂ GENERALĂ"))
+        catalogs(app).publish(doc, by="admin", base=1)
+        r = clerk.post("/entry/registratura?date=2026-11-24", data={"acte-intrate__lucrari": "5"})
+        assert r.status_code == 302
+        assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+        titles = emu.sheet_titles()
+        assert "SERVICIUL REGISTRATURĂ" not in titles and "SERVICIUL REGISTRATURĂ GENERALĂ" in titles
+        assert emu.sheet_properties("SERVICIUL REGISTRATURĂ GENERALĂ")["sheetId"] == sheet_id
+        assert sorted(titles) == ["SERVICIUL REGISTRATURĂ GENERALĂ", "Sheet1"]
+        rows = store.read(["registratura"], date(2026, 11, 23), date(2026, 11, 29), fresh=True).rows
+        assert sorted((r.day.isoformat(), r.lucrari) for r in rows) == [("2026-11-23", 4), ("2026-11-24", 5)]
+        # a name a person gives the worksheet by hand is theirs: found by its id, left as it is
+        emu.rename_sheet("SERVICIUL REGISTRATURĂ GENERALĂ", "Registratura (de mână)")
+        r = clerk.post("/entry/registratura?date=2026-11-25", data={"acte-intrate__lucrari": "6"})
+        assert r.status_code == 302
+        assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+        assert sorted(emu.sheet_titles()) == ["Registratura (de mână)", "Sheet1"]
+        assert len(store.read(["registratura"], date(2026, 11, 23), date(2026, 11, 29), fresh=True).rows) == 3
