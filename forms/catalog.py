@@ -239,10 +239,10 @@ def check_document(doc, *, others=(), ids_with_rows=frozenset(), previous: dict 
     if previous is not None and isinstance(previous, dict):
         before = _activity_ids(previous)
         now = _activity_ids(doc)
-        for aid in sorted(set(before) - set(now), key=lambda a: before[a]):
-            if aid not in ids_with_rows:
-                continue
+        for aid in sorted(set(before) - set(now), key=lambda a: _path_key(before[a])):
             old = _activity_at(previous, before[aid])
+            if aid not in ids_with_rows or old.get("retired"):
+                continue  # kept as retired when published (carry_removed): nothing is lost
             label = _clean(old.get("label")) or aid
             # where did it go? the same place, or an activity of the same label with a new id
             path = next((p for a, p in now.items() if a not in before

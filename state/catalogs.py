@@ -265,9 +265,14 @@ class CatalogVersions:
         week ``effective`` (default: the current week). ``base``: the version
         the author edited (None: a new office). Raises CatalogInvalid (the
         problems, from check_document) or CatalogConflict when ``base`` is not
-        the latest version (or a new office's slug exists). Activities of the
-        previous version missing from ``doc`` are kept as retired."""
-        effective = parse_week(effective) if effective else week_of(self.clock.today())
+        the latest version (or a new office's slug exists); a malformed
+        ``effective`` is a CatalogInvalid with the path "effective".
+        Activities of the previous version missing from ``doc`` are kept as
+        retired."""
+        try:
+            effective = parse_week(effective) if effective else week_of(self.clock.today())
+        except ValueError as exc:
+            raise CatalogInvalid([Problem("effective", str(exc))]) from None
         slug = doc.get("slug") if isinstance(doc, dict) else None
         rows_ids = None
         if ids_with_rows is not None:

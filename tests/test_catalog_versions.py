@@ -347,3 +347,25 @@ def test_google_new_office_gets_its_worksheet_and_a_renamed_office_keeps_it(tmp_
         assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
         assert sorted(emu.sheet_titles()) == ["Registratura (de mână)", "Sheet1"]
         assert len(store.read(["registratura"], date(2026, 11, 23), date(2026, 11, 29), fresh=True).rows) == 3
+
+
+def test_a_retired_activity_left_out_of_the_file_stays_retired_and_bad_weeks_are_refused(app, tmp_path):
+    clerk = app.test_client()
+    login(clerk, "clerk")
+    assert clerk.post("/entry/presa?date=2026-11-23", data={"l544-studiere__lucrari": "7"}).status_code == 302
+    cv = catalogs(app)
+    cv.publish(edit(cv.document("presa"), _set("work_types.0.activities.0.retired", True)), by="admin", base=1,
+               effective="2026-W49")
+    doc = edit(cv.document("presa"), lambda d: d["work_types"][0]["activities"].pop(0))
+    r = run_import(app, tmp_path, doc, "--effective", "2026-W54")
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", (
+        "Error: Săptămâna „2026-W54” nu există: anul 2026 are 53 de săptămâni (2026-W01 … 2026-W53).\n"))
+    with pytest.raises(CatalogInvalid) as bad:
+        cv.publish(doc, by="admin", base=2, effective="2026-48")
+    assert [str(p) for p in bad.value.problems] == [
+        "effective: Săptămâna „2026-48” nu este scrisă corect. Folosiți forma AAAA-Wss (anul, litera W și "
+        "numărul săptămânii), de ex. 2026-W48."]
+    r = run_import(app, tmp_path, doc, "--effective", "2026-W50")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert [a["id"] for a in cv.document("presa")["work_types"][0]["activities"] if a.get("retired")] == [
+        "l544-studiere"]
