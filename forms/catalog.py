@@ -443,7 +443,8 @@ def diff_documents(old: dict | None, new: dict) -> list[str]:
         name = a["label"]
         if b["label"] != a["label"]:
             lines.append(f"Redenumită: {b['label']} → {a['label']}")
-        if b.get("text") != a.get("text"):
+        follows = b.get("text") == b["label"] and a.get("text") == a["label"]  # the text is the label
+        if b.get("text") != a.get("text") and not follows:
             lines.append(f"Text schimbat la „{name}”: {b.get('text')} → {a.get('text')}")
         if b["counters"] != a["counters"]:
             lines.append(f"Contoare schimbate la „{name}”: {_counters(b)} → {_counters(a)}")

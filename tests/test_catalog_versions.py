@@ -369,3 +369,23 @@ def test_a_retired_activity_left_out_of_the_file_stays_retired_and_bad_weeks_are
     assert (r.exit_code, r.stderr) == (0, "")
     assert [a["id"] for a in cv.document("presa")["work_types"][0]["activities"] if a.get("retired")] == [
         "l544-studiere"]
+
+
+def test_a_period_spanning_a_change_shows_the_union_in_the_newest_order(app):
+    cv = catalogs(app)
+    small = {"slug": "mic", "title": "SERVICIUL MIC", "order": 5, "work_types": [{"title": "Grup", "activities": [
+        {"id": "a", "label": "A", "counters": ["lucrari"]}, {"id": "b", "label": "B", "counters": ["lucrari"]},
+        {"id": "c", "label": "C", "counters": ["lucrari"]}]}]}
+    assert cv.publish(small, by="admin", base=None, effective="2026-W47").version == 1
+    newer = edit(cv.document("mic"), lambda d: d["work_types"][0].update(activities=[
+        {"id": "c", "label": "C nou", "counters": ["lucrari"]}, {"id": "b", "label": "B", "counters": ["lucrari"]},
+        {"id": "d", "label": "D", "counters": ["documente"]}]))
+    cv.publish(newer, by="admin", base=1, effective="2026-W49")
+    labels = lambda start, end: [a.label for a in cv.catalog_for(start, end).office("mic").activities]
+    assert labels(date(2026, 11, 16), date(2026, 11, 29)) == ["A", "B", "C"]
+    assert labels(date(2026, 11, 30), date(2026, 12, 6)) == ["C nou", "B", "D"]
+    assert labels(date(2026, 11, 23), date(2026, 12, 6)) == ["C nou", "B", "D", "A"]
+    assert cv.catalog_for(date(2026, 11, 9), date(2026, 11, 15)).office("mic") is None  # not yet
+    assert diff_documents(cv.document("mic", 1), cv.document("mic")) == [
+        "Redenumită: C → C nou", "Activitate adăugată: D (d), în „Grup”", "Retrasă: A",
+        "Ordinea activităților schimbată: C nou, B, A"]
