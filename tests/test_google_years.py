@@ -16,6 +16,7 @@ from reports.model import build_report, daily_keys
 from domain.periods import parse_period
 from sheets.local import LocalStore
 from sheets_emulator import EmulatorServer
+from app import create_app
 from tests.conftest import ROOT, login, make_app
 
 SS26 = "1YearDefault2026_abcdefghijklmnopqrstuv"  # GOOGLE_SPREADSHEET_ID: 2026 and every year without its own
@@ -137,6 +138,12 @@ def test_new_year_two_spreadsheets(tmp_path, server, emu, monkeypatch):
     emu.reset_counts()
     store.tally(offices, *NEW_YEAR_WEEK, daily)  # within the cache's lifetime: no request
     assert emu.counts()["endpoints"] == {}
+    # a worker that has read nothing yet (e.g. just started): each spreadsheet's metadata once, then its rows
+    other = create_app(dict(app.config), instance_path=app.instance_path)
+    emu.reset_counts()
+    assert other.extensions["store"].tally(offices, *NEW_YEAR_WEEK, daily)[0] == tally
+    assert emu.counts()["endpoints"] == {"spreadsheets.get": 2, "values.batchGet": 2}
+    other.extensions["store"].close()
     local_tally, _ = local.tally(offices, *NEW_YEAR_WEEK, daily)
     assert tally == local_tally
     period = parse_period({"week": "2026-W53"}, JAN4)
