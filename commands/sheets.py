@@ -95,7 +95,7 @@ def status_command():
 @click.argument("spreadsheet", required=False)
 def year_command(year, spreadsheet):
     """Give YEAR its own spreadsheet (its id or URL); without SPREADSHEET: show the years."""
-    from sheets.google.years import check_year_setting
+    from sheets.google.years import check_year_setting, current_year_caveat
 
     if _google_store() is None:
         return
@@ -113,8 +113,10 @@ def year_command(year, spreadsheet):
     except ValueError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+    previous = store.years.spreadsheet_for(year)
     store.years.set(year, sid, "flask sheets year", current_app.extensions["clock"].iso())
-    click.echo(f"Anul {year}: foaia de calcul {sid}.")
+    click.echo(f"Anul {year}: foaia de calcul {sid}." + ("" if previous == sid else
+                                                          current_year_caveat(year, today.year, previous)))
     click.echo(f"Partajați foaia cu contul de serviciu ({_service_account(store)}) ca Editor, apoi rulați: "
                f"flask --app app sheets init --year {year}")
 

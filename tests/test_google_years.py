@@ -157,7 +157,10 @@ def test_new_year_two_spreadsheets(tmp_path, server, emu, monkeypatch):
 
     # a correction of a 2026 row in January 2027 goes to the 2026 spreadsheet
     row = next(r for r in store.read(["presa"], DEC30, DEC30).rows if r.activity == "l544-studiere")
+    emu.reset_counts()
     before, after = store.update_row("presa", row.row_id, {"lucrari": 30}, "supervisor")
+    # as with one spreadsheet: looking for the row in 2027's first costs nothing more
+    assert emu.counts()["endpoints"] == {"values.get": 1, "spreadsheets.batchUpdate": 1}
     assert (before.lucrari, after.lucrari) == (3, 30)
     assert store.sync_queue.counts()["pending"] == 0
     assert ("2026-12-30", "l544-studiere", "", "clerk", "30", "") in sheet_rows(emu, SS26)
@@ -313,3 +316,23 @@ def test_outbox_page_lists_both_spreadsheets_operations(tmp_path, server, emu, m
     assert emu.sheet_titles(spreadsheet_id=SS26) == ["Sheet1"]  # its worksheet creation failed
     assert sheet_rows(emu, SS27) == [("2027-01-02", "adrese-email", "", "clerk2", "6", ""),
                                      ("2027-01-02", "l544-studiere", "", "clerk2", "4", "")]
+
+
+def test_setting_the_current_year_says_what_happens_to_its_rows(tmp_path, server, emu, monkeypatch):
+    app = google_app(tmp_path, server, monkeypatch, "2027-01-04T09:00")
+    r = cli(app, "year", "2027", SS27)
+    assert r.exit_code == 0
+    assert r.output.startswith(f"Anul 2027: foaia de calcul {SS27}. Atenție: rândurile anului 2027 salvate până "
+                               f"acum rămân în foaia {SS26} și nu mai apar în rapoarte; copiați-le în foaia nouă "
+                               "dacă e nevoie.\n")
+    admin = app.test_client()
+    assert login(admin, "admin").status_code == 302
+    # the same spreadsheet again: nothing moves, nothing to say; next year the default one: warning silenced
+    assert admin.post("/admin/years", data={"year": "2027", "spreadsheet": SS27}).status_code == 302
+    page = admin.get("/admin/years").get_data(as_text=True)
+    assert f"Anul 2027 are acum foaia de calcul {SS27}." in page and "Atenție" not in page
+    app.extensions["clock"].set("2027-11-02T09:00")
+    assert "Anul 2028 nu are încă" in admin.get("/").get_data(as_text=True)
+    assert admin.post("/admin/years", data={"year": "2028", "spreadsheet": SS26}).status_code == 302
+    assert "Anul 2028 nu are încă" not in admin.get("/").get_data(as_text=True)
+    assert app.extensions["store"].years.explicit() == {2027: SS27, 2028: SS26}

@@ -29,7 +29,7 @@ def _yearly():
 @login_required
 def years_page():
     require_admin()
-    from sheets.google.years import GOOGLE_CELL_LIMIT, check_year_setting
+    from sheets.google.years import GOOGLE_CELL_LIMIT, check_year_setting, current_year_caveat
 
     yearly = _yearly()
     now = today()
@@ -44,9 +44,11 @@ def years_page():
             form.form_errors.append(str(exc))
             status = 400
         else:
+            previous = yearly.years.spreadsheet_for(year)
             yearly.years.set(year, sid, current_user.username, clock().iso())
             flash(f"Anul {year} are acum foaia de calcul {sid}. Partajați-o cu contul de serviciu ca Editor, "
-                  f"apoi rulați pe server: flask --app app sheets init --year {year}", "success")
+                  f"apoi rulați pe server: flask --app app sheets init --year {year}"
+                  + ("" if previous == sid else current_year_caveat(year, now.year, previous)), "success")
             return redirect(url_for("years.years_page"))
     elif request.method == "POST":
         status = 400

@@ -116,6 +116,14 @@ def check_year_setting(year, text, this_year: int) -> tuple[int, str]:
     return year, sid
 
 
+def current_year_caveat(year: int, this_year: int, previous_id: str) -> str:
+    """What setting the current year's spreadsheet means for the rows already saved ("" otherwise)."""
+    if year != this_year:
+        return ""
+    return (f" Atenție: rândurile anului {year} salvate până acum rămân în foaia {previous_id} și nu mai apar "
+            "în rapoarte; copiați-le în foaia nouă dacă e nevoie.")
+
+
 def _year_span(year: int, start: date, end: date) -> tuple[date, date]:
     return max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
 
