@@ -304,6 +304,12 @@ def test_outbox_page_lists_both_spreadsheets_operations(tmp_path, server, emu, m
     failed = queue.ops(statuses=("failed",))
     assert sorted(op.day for op in failed) == [DEC30, JAN2]
     ids = {op.day: op.id for op in failed}
+    out = cli(app, "status").output
+    error = "Google a răspuns 500 (eroare internă la Google) — detaliu: Internal error encountered."
+    assert out.splitlines() == [f"spreadsheet: {SS26}, {SS27} (emulator at {server.host})",
+                                "outbox: pending 0, failed 2, delivered 0, superseded 0, dropped 0",
+                                f"  #1 failed day presa attempts 1: {error}",
+                                f"  #2027000000001 failed day presa attempts 1: {error}"]
     assert ids[DEC30] < 10 ** 9 <= ids[JAN2]  # the 2027 outbox's ops carry its tag
     sup = app.test_client()
     assert login(sup, "supervisor").status_code == 302

@@ -191,6 +191,10 @@ class YearlyStore:
             parts[self.default_id] = (start, end)
         return [(sid, s, e) for sid, (s, e) in parts.items()]
 
+    def _single(self, parts):
+        """The one store of ``parts`` (the default one for an empty period)."""
+        return self.store(parts[0][0] if parts else self.default_id)
+
     # -- Store protocol ---------------------------------------------------------
 
     def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
@@ -202,8 +206,8 @@ class YearlyStore:
     def read(self, offices: Iterable[str], start: date, end: date, *, fresh: bool = False) -> ReadResult:
         offices = list(offices)
         parts = self._parts(start, end)
-        if len(parts) == 1:
-            return self.store(parts[0][0]).read(offices, start, end, fresh=fresh)
+        if len(parts) <= 1:
+            return self._single(parts).read(offices, start, end, fresh=fresh)
         explicit = self.years.explicit()
         merged = ReadResult()
         read_at = []
@@ -223,16 +227,16 @@ class YearlyStore:
               fresh: bool = False):
         offices = list(offices)
         parts = self._parts(start, end)
-        if len(parts) == 1:
-            return self.store(parts[0][0]).tally(offices, start, end, daily, fresh=fresh)
+        if len(parts) <= 1:
+            return self._single(parts).tally(offices, start, end, daily, fresh=fresh)
         result = self.read(offices, start, end, fresh=fresh)
         return tally_rows(result.rows, start, end, offices, daily), replace(result, rows=[])
 
     def weekly_sums(self, offices: Iterable[str], start: date, end: date):
         offices = list(offices)
         parts = self._parts(start, end)
-        if len(parts) == 1:
-            return self.store(parts[0][0]).weekly_sums(offices, start, end)
+        if len(parts) <= 1:
+            return self._single(parts).weekly_sums(offices, start, end)
         return weekly_sums_of(self.read(offices, start, end).rows, start, end, offices)
 
     def _holder(self, office: str, row_id: str):
@@ -384,7 +388,8 @@ class YearlyQueue:
         return self.yearly.default.lease_holder()
 
     def status(self) -> dict:
-        s = dict(self.yearly.default.status())
+        """This year's spreadsheet's worksheets (as ``worksheet_url``); every outbox's counts."""
+        s = dict(self.yearly.for_year(self.yearly.today().year).status())
         s["spreadsheet_id"] = ", ".join(st.spreadsheet_id for _, st in self.tagged)
         s["counts"] = self.counts()
         dues = [d for _, st in self.tagged if (d := st.status()["next_due"]) is not None]
