@@ -342,3 +342,27 @@ def test_setting_the_current_year_says_what_happens_to_its_rows(tmp_path, server
     assert admin.post("/admin/years", data={"year": "2028", "spreadsheet": SS26}).status_code == 302
     assert "Anul 2028 nu are încă" not in admin.get("/").get_data(as_text=True)
     assert app.extensions["store"].years.explicit() == {2027: SS27, 2028: SS26}
+
+
+def test_last_years_pending_save_is_delivered_after_a_restart(tmp_path, server, emu, monkeypatch):
+    """A save of 31 December kept in the 2026 outbox when the app stopped is
+    delivered by the next process, though its pages only read 2027."""
+    import time
+
+    first = google_app(tmp_path, server, monkeypatch, "2027-01-04T09:00")
+    assert cli(first, "year", "2027", SS27).exit_code == 0
+    store = first.extensions["store"]
+    store.save_day("presa", DEC31, "clerk", [Row("presa", DEC31, "l544-studiere", "clerk", lucrari=2)])
+    assert store.default.pending_count() == 1
+    store.close()
+    second = create_app(dict(first.config, SHEETS_SYNC_INTERVAL=0.1), instance_path=first.instance_path)
+    store = second.extensions["store"]
+    try:
+        store.read(["presa"], JAN4, JAN4)  # this week: the 2027 spreadsheet only
+        deadline = time.monotonic() + 10
+        while store.pending_count() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sheet_rows(emu, SS26) == [("2026-12-31", "l544-studiere", "", "clerk", "2", "")]
+        assert emu.sheet_titles(spreadsheet_id=SS27) == ["Sheet1"]
+    finally:
+        store.close()

@@ -197,14 +197,25 @@ class YearlyStore:
 
     # -- Store protocol ---------------------------------------------------------
 
+    def _wake(self) -> None:
+        """Every spreadsheet's sender runs once the app is used, not only those of
+        the years being read: a save of last year's still pending after a restart
+        is delivered even if nobody opens last year's pages."""
+        for s in self.all_stores():
+            s.sender.ensure_running()
+
     def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
         self.for_day(day).save_day(office, day, clerk, rows)
+        self._wake()
 
     def save_entry(self, entry: Entry):
-        return self.for_day(entry.day).save_entry(entry)
+        changes = self.for_day(entry.day).save_entry(entry)
+        self._wake()
+        return changes
 
     def read(self, offices: Iterable[str], start: date, end: date, *, fresh: bool = False) -> ReadResult:
         offices = list(offices)
+        self._wake()
         parts = self._parts(start, end)
         if len(parts) <= 1:
             return self._single(parts).read(offices, start, end, fresh=fresh)
