@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -70,16 +71,25 @@ def spreadsheet_id_from(text) -> str | None:
 
 
 class YearMap:
-    """Year -> spreadsheet id, in the instance folder (every worker reads it afresh)."""
+    """Year -> spreadsheet id, in the instance folder: every worker reads it
+    again after ``MAP_TTL`` seconds (a page makes several routing decisions)."""
+
+    MAP_TTL = 2.0
 
     def __init__(self, path: str | Path, default_id: str):
         self.db = SQLiteFile(path, SCHEMA)
         self.default_id = default_id
+        self._cached: tuple[float, dict[int, str]] | None = None
 
     def explicit(self) -> dict[int, str]:
         """The years given a spreadsheet of their own."""
+        cached = self._cached
+        if cached is not None and time.monotonic() - cached[0] < self.MAP_TTL:  # a length of time, not a date
+            return dict(cached[1])
         with self.db.connect() as con:
-            return {r["year"]: r["spreadsheet_id"] for r in con.execute("SELECT year, spreadsheet_id FROM years")}
+            found = {r["year"]: r["spreadsheet_id"] for r in con.execute("SELECT year, spreadsheet_id FROM years")}
+        self._cached = (time.monotonic(), found)
+        return dict(found)
 
     def entries(self) -> list[dict]:
         with self.db.connect() as con:
@@ -93,6 +103,7 @@ class YearMap:
             con.execute("INSERT INTO years (year, spreadsheet_id, set_by, set_at) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT(year) DO UPDATE SET spreadsheet_id=excluded.spreadsheet_id, "
                         "set_by=excluded.set_by, set_at=excluded.set_at", (year, spreadsheet_id, by, at))
+        self._cached = None
 
 
 def check_year_setting(year, text, this_year: int) -> tuple[int, str]:
