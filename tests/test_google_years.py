@@ -315,8 +315,8 @@ def test_outbox_page_lists_both_spreadsheets_operations(tmp_path, server, emu, m
     assert login(sup, "supervisor").status_code == 302
     page = sup.get("/data/outbox").get_data(as_text=True)
     assert "Eșuate: 2" in page and "30.12.2026" in page and "02.01.2027" in page
-    r = sup.post(f"/data/outbox/{ids[JAN2]}/retry")
-    assert r.status_code == 302
+    r = sup.post(f"/data/outbox/{ids[JAN2]}/retry", follow_redirects=True)
+    assert "Operațiunea a fost trimisă foii de calcul." in r.get_data(as_text=True)
     # "Reîncearcă" delivers at once, to the 2027 spreadsheet; the 2026 op stays failed
     assert queue.op(ids[JAN2]).status == "delivered" and queue.op(ids[DEC30]).status == "failed"
     assert emu.sheet_titles(spreadsheet_id=SS26) == ["Sheet1"]  # its worksheet creation failed

@@ -397,7 +397,9 @@ class YearlyQueue:
         return store is not None and store.retry(inner)
 
     def deliver_now(self, office: str, wait: float | None = None) -> bool:
-        return all([s.deliver_now(office, wait) for _, s in self.tagged])
+        """Each spreadsheet with operations of ``office`` waiting (not failed) delivers them now."""
+        due = [s for _, s in self.tagged if s.outbox.counts([office])["pending"]]
+        return all([s.deliver_now(office, wait) for s in due])
 
     def sync(self, max_seconds: float | None = 60.0) -> dict:
         total = {"delivered": 0, "pending": 0, "failed": 0}
