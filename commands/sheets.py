@@ -1,4 +1,4 @@
-"""``flask --app app sheets init|sync|status``: the Google backend's commands."""
+"""``flask --app app sheets init|sync|status|year``: the Google backend's commands."""
 from __future__ import annotations
 
 import sys
@@ -27,7 +27,8 @@ def _when(epoch) -> str:
 
 
 @sheets_cli.command("init")
-def init_command():
+@click.option("--year", type=int, default=None, help="Only that year's spreadsheet (see `sheets year`).")
+def init_command(year):
     """Create each office's worksheet (bold, frozen header) if missing; complete headers."""
     from sheets import StoreError
     from sheets.google.client import Failure
@@ -35,6 +36,8 @@ def init_command():
     store = _google_store()
     if store is None:
         return
+    if year is not None:
+        store = current_app.extensions["store"].for_year(year)
     try:
         lines = store.init()
     except (Failure, StoreError) as exc:
@@ -85,3 +88,40 @@ def status_command():
     for op in store.ops():
         click.echo(f"  #{op.id} {op.status} {op.kind} {op.office} attempts {op.attempts}"
                    + (f": {op.last_error}" if op.last_error else ""))
+
+
+@sheets_cli.command("year")
+@click.argument("year", type=int, required=False)
+@click.argument("spreadsheet", required=False)
+def year_command(year, spreadsheet):
+    """Give YEAR its own spreadsheet (its id or URL); without SPREADSHEET: show the years."""
+    from sheets.google.years import check_year_setting, current_year_caveat
+
+    if _google_store() is None:
+        return
+    store = current_app.extensions["store"]
+    today = current_app.extensions["clock"].today()
+    if spreadsheet is None:
+        explicit = store.years.explicit()
+        years = [year] if year is not None else sorted({*explicit, today.year, today.year + 1})
+        for y in years:
+            own = "" if y in explicit else " (implicită: GOOGLE_SPREADSHEET_ID)"
+            click.echo(f"{y}: {store.years.spreadsheet_for(y)}{own}")
+        return
+    try:
+        year, sid = check_year_setting(year, spreadsheet, today.year)
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    previous = store.years.spreadsheet_for(year)
+    store.years.set(year, sid, "flask sheets year", current_app.extensions["clock"].iso())
+    click.echo(f"Anul {year}: foaia de calcul {sid}." + ("" if previous == sid else
+                                                          current_year_caveat(year, today.year, previous)))
+    click.echo(f"Partajați foaia cu contul de serviciu ({_service_account(store)}) ca Editor, apoi rulați: "
+               f"flask --app app sheets init --year {year}")
+
+
+def _service_account(store) -> str:
+    """The service account's e-mail, when the credentials say it."""
+    credentials = getattr(store.default.session, "credentials", None)
+    return getattr(credentials, "service_account_email", None) or "contul din GOOGLE_CREDENTIALS_FILE"

@@ -51,6 +51,8 @@ MATRIX = {
     ("POST", "/users/clerk2"): (ANON, 403, 403, 403, 302, ANON, 403),  # no field sent: nothing changes
     ("POST", "/users/clerk2/sessions"): (ANON, 403, 403, 403, 302, ANON, 403),
     ("POST", "/users/clerk2/unlock"): (ANON, 403, 403, 403, 302, ANON, 403),
+    ("GET", "/admin/years"): (ANON, 403, 403, 403, 200, ANON, 403),
+    ("POST", "/admin/years"): (ANON, 403, 403, 403, 400, ANON, 403),  # the local store: no spreadsheet to set
     ("GET", "/password"): (ANON, 200, 200, 200, 200, ANON, 200),
     ("POST", "/password"): (ANON, 400, 400, 400, 400, ANON, 400),
     ("POST", "/data/presa/row"): (ANON, 403, 403, 400, 400, ANON, 403),  # no ?id=: 400

@@ -92,7 +92,9 @@ def home():
         cards.append({"office": office, "weeks": weeks, "missing": sorted(missing, key=lambda d: d["day"]),
                       "latest_done": any(d["mine"] for w in weeks for d in w["days"] if d["day"] == latest)})
     missing = _missing_people() if current_user.is_supervisor else None
-    return render_template("home.html", cards=cards, today=now, today_label=format_date(now), missing=missing,
+    from views.years import home_warnings
+
+    return render_template("home.html", year_warnings=home_warnings(), cards=cards, today=now, today_label=format_date(now), missing=missing,
                            is_working_day=now == latest, holiday=holiday_name(now),
                            latest=latest, latest_label=format_date(latest))
 

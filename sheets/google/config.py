@@ -115,9 +115,14 @@ def authorized_session(credentials, timeout, emulator: str | None = None) -> req
     return TimeoutAuthorizedSession(credentials, timeout=timeout, refresh_timeout=sum(timeout))
 
 
-def open_google_store(config, instance_path: Path, catalog, clock=None) -> GoogleStore:
+def open_google_store(config, instance_path: Path, catalog, clock=None):
     """The store for ``SHEETS_BACKEND=google``; every setting is checked here,
-    at start-up, without any network call."""
+    at start-up, without any network call. One GoogleStore per year's
+    spreadsheet (years.py), ``GOOGLE_SPREADSHEET_ID`` for the years without one."""
+    from domain.clock import Clock
+
+    from .years import YearlyStore, YearMap
+
     spreadsheet_id = parse_spreadsheet_id(config.get("GOOGLE_SPREADSHEET_ID"))
     timeout = parse_timeout(config.get("SHEETS_TIMEOUT", default("SHEETS_TIMEOUT")))
     emulator = os.environ.get(EMULATOR_ENV, "").strip()
@@ -130,8 +135,7 @@ def open_google_store(config, instance_path: Path, catalog, clock=None) -> Googl
         # only the Sheets API's address is replaced.
         credentials = load_credentials(key_file, Path(instance_path))
         session = authorized_session(credentials, timeout, emulator or None)
-    return GoogleStore(
-        spreadsheet_id, session, catalog, Path(instance_path) / "outbox.sqlite3",
+    options = dict(
         cache_ttl=_number(config, "SHEETS_CACHE_TTL"), sync_interval=_number(config, "SHEETS_SYNC_INTERVAL"),
         timeout=timeout, backoff_max=_number(config, "SHEETS_BACKOFF_MAX", 1),
         max_attempts=int(_number(config, "SHEETS_MAX_ATTEMPTS", 1)),
@@ -139,3 +143,12 @@ def open_google_store(config, instance_path: Path, catalog, clock=None) -> Googl
         first_read_budget=_number(config, "SHEETS_FIRST_READ_BUDGET"), emulator=emulator or None,
         **({"clock": clock} if clock is not None else {}),
     )
+
+    def make_store(sid: str, is_default: bool) -> GoogleStore:
+        # each spreadsheet its own outbox: an operation goes where it was routed, once
+        outbox = "outbox.sqlite3" if is_default else f"outbox-{sid}.sqlite3"
+        return GoogleStore(sid, session, catalog, Path(instance_path) / outbox, **options)
+
+    clock = clock if clock is not None else Clock()
+    years = YearMap(Path(instance_path) / "spreadsheets.sqlite3", spreadsheet_id)
+    return YearlyStore(years, make_store, clock.today)
