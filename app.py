@@ -19,9 +19,9 @@ from flask_wtf.csrf import CSRFProtect
 import commands
 import views
 from domain.clock import Clock
-from forms import load_catalog
 from settings import DEFAULTS
 from sheets import open_store
+from state.catalogs import CatalogVersions
 from state.db import StateDB
 from state.users import UserStore
 
@@ -80,6 +80,16 @@ def _https_settings(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
+def store_activity_ids(store, slug: str) -> set[str]:
+    """Ids of the activities of office ``slug`` that have rows in the store."""
+    from datetime import date
+
+    from domain.periods import MAX_YEAR, MIN_YEAR
+
+    result = store.read([slug], date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31))
+    return {r.activity for r in result.rows if r.office == slug}
+
+
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path or os.environ.get("FLASK_INSTANCE_PATH") or None,
                 instance_relative_config=True)
@@ -104,14 +114,20 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     # Start-up fails here, with a message naming file and field, on a broken
     # catalog or a missing Google setting: never at the first request.
-    catalog = load_catalog(app.config["CATALOG_DIR"])
     clock = Clock(app.config["CLOCK_START"])
     app.extensions["clock"] = clock
     state = StateDB(instance / "app.sqlite3", clock)
-    app.extensions["catalog"] = catalog
+    # The catalog's published versions (state/catalogs.py); an empty instance
+    # is seeded from CATALOG_DIR. "catalog" is every office's latest version,
+    # read afresh: pages of a period ask catalogs.catalog_for(start, end).
+    catalogs = CatalogVersions(state, clock)
+    catalogs.seed(app.config["CATALOG_DIR"])
+    app.extensions["catalogs"] = catalogs
+    app.extensions["catalog"] = catalog = catalogs.live
     app.extensions["state"] = state
     app.extensions["users"] = UserStore(state)
-    app.extensions["store"] = open_store(app.config, instance, catalog, clock)
+    app.extensions["store"] = store = open_store(app.config, instance, catalog, clock)
+    catalogs.rows_of = lambda slug: store_activity_ids(store, slug)
 
     csrf = CSRFProtect(app)
     # The entry form checks its own CSRF token (FlaskForm), so that an expired

@@ -99,147 +99,430 @@ class Catalog:
         return tuple(o.slug for o in self.offices)
 
 
-# -- loading and validation -------------------------------------------------
+# -- the documents: one office as data, and THE rule set ---------------------
+#
+# An office's *document* is the parsed YAML form of one office file (and what
+# the app stores per version, and what the web editor edits):
+#
+#   {"slug": ..., "title": ..., "order": 1, "work_types": [
+#       {"title": ..., "activities": [
+#           {"id": ..., "label": ..., "text": ..., "counters": ["lucrari"],
+#            "kind": "counts" | "daily" | "breakdown",
+#            "parts": [{"key", "label", "singular", "plural"}],   # breakdown only
+#            "retired": true}]}]}                                  # optional
+#
+# A retired activity stays in the document (its id is never reused) and is
+# left out of the forms of the weeks the document applies to.
 
 #: an office's title names its worksheet: Google allows at most 100 characters
 MAX_TITLE_CHARS = 100
 
+#: the Romanian names of the kinds, for messages and the editor
+KIND_NAMES: dict[str, str] = {"counts": "numărare", "daily": "zilnic, da/nu", "breakdown": "defalcată pe părți"}
 
-class _Reader:
-    """Reads one parsed YAML document, naming file and field in every error."""
 
-    def __init__(self, source: str):
-        self.source = source
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: ``path`` names the field in the document, dotted with
+    list indexes ("title", "work_types.0.activities.2.label"; "" for the
+    whole document); ``message`` is Romanian, for the person who typed it."""
 
-    def fail(self, where: str, message: str) -> CatalogError:
-        return CatalogError(f"{self.source}: {where}: {message}")
+    path: str
+    message: str
 
-    def text(self, node: dict, key: str, where: str, default: str | None = None) -> str:
-        value = node.get(key, default)
-        if value is None:
-            raise self.fail(f"{where}.{key}", "missing field")
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise self.fail(f"{where}.{key}", "must be text")
-        value = " ".join(str(value).split())
-        if not value:
-            raise self.fail(f"{where}.{key}", "must not be empty")
-        return value
+    def __str__(self) -> str:
+        return f"{self.path or 'document'}: {self.message}"
 
-    def items(self, node: dict, key: str, where: str) -> list:
-        value = node.get(key)
-        if not isinstance(value, list) or not value:
-            raise self.fail(f"{where}.{key}", "missing field or not a non-empty list")
-        for i, item in enumerate(value):
-            if not isinstance(item, dict):
-                raise self.fail(f"{where}.{key}[{i}]", "must be a mapping")
-        return value
 
-    def office(self, doc) -> Office:
-        if not isinstance(doc, dict):
-            raise self.fail("document", "must be a mapping with slug, title, work_types")
-        slug = self.text(doc, "slug", "office")
-        if not _ID_RE.match(slug):
-            raise self.fail("office.slug", f"{slug!r} must be lowercase letters, digits, '-'")
-        if slug in RESERVED_SLUGS:
-            raise self.fail("office.slug", f"{slug!r} is the address of one of the app's pages "
-                                           f"(/data/{slug}); reserved: {', '.join(sorted(RESERVED_SLUGS))}")
-        title = self.text(doc, "title", "office")
-        if len(title) > MAX_TITLE_CHARS:
-            # the office's worksheet has this title; Google refuses longer ones (400)
-            raise self.fail("office.title", f"titlul are {len(title)} de caractere; Google Sheets acceptă "
-                                            f"pentru numele unei foi cel mult {MAX_TITLE_CHARS}")
-        seen: set[str] = set()
+class CatalogInvalid(Exception):
+    """A document breaks rules; ``problems`` lists each (path and message)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = list(problems)
+
+
+def _clean(value) -> str | None:
+    """Text with its whitespace collapsed; None when not text (numbers count as text)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    return " ".join(str(value).split())
+
+
+def _activity_ids(doc) -> dict[str, str]:
+    """id -> path of every activity of a (possibly broken) document."""
+    out: dict[str, str] = {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("work_types"), list):
+        return out
+    for i, wt in enumerate(doc["work_types"]):
+        if isinstance(wt, dict) and isinstance(wt.get("activities"), list):
+            for j, act in enumerate(wt["activities"]):
+                if isinstance(act, dict) and _clean(act.get("id")):
+                    out.setdefault(_clean(act.get("id")), f"work_types.{i}.activities.{j}")
+    return out
+
+
+def _activity_at(doc, path: str) -> dict:
+    _, i, _, j = path.split(".")
+    return doc["work_types"][int(i)]["activities"][int(j)]
+
+
+def check_document(doc, *, others=(), ids_with_rows=frozenset(), previous: dict | None = None) -> list[Problem]:
+    """Every rule an office document breaks, in document order ([] = valid).
+
+    THE one rule set: ``catalog check`` (files), ``catalog import`` and the
+    web editor all call it. ``others``: the documents of the other offices
+    (slug and title must differ, the title ignoring case: each office has its
+    worksheet). ``ids_with_rows``: ids of this office's activities that have
+    rows; with ``previous`` (the latest published version of this office),
+    such an activity may not lose or change its id (retire it instead), and
+    the office's slug may not change. Pure: no I/O."""
+    problems: list[Problem] = []
+
+    def bad(path: str, message: str) -> None:
+        problems.append(Problem(path, message))
+
+    if not isinstance(doc, dict):
+        return [Problem("", "Documentul trebuie să descrie un birou: slug, title, work_types.")]
+
+    slug = _clean(doc.get("slug"))
+    if not slug:
+        bad("slug", "Completați identificatorul biroului (slug), de ex. registratura.")
+    elif not _ID_RE.match(slug):
+        bad("slug", f"Identificatorul „{slug}” poate conține doar litere mici fără diacritice, cifre și „-”.")
+    elif slug in RESERVED_SLUGS:
+        bad("slug", f"Identificatorul „{slug}” este adresa unei pagini a aplicației (/data/{slug}); "
+                    f"nu se pot folosi: {', '.join(sorted(RESERVED_SLUGS))}.")
+    elif previous is not None and _clean(previous.get("slug")) != slug:
+        bad("slug", f"Identificatorul unui birou publicat nu se schimbă (rândurile lui îl folosesc): "
+                    f"rămâne „{_clean(previous.get('slug'))}”.")
+    elif any(isinstance(o, dict) and _clean(o.get("slug")) == slug for o in others):
+        bad("slug", f"Există deja un birou cu identificatorul „{slug}”.")
+
+    title = _clean(doc.get("title"))
+    if not title:
+        bad("title", "Completați titlul biroului.")
+    elif len(title) > MAX_TITLE_CHARS:
+        # the office's worksheet has this title; Google refuses longer ones (400)
+        bad("title", f"Titlul are {len(title)} de caractere; Google Sheets acceptă pentru numele unei foi "
+                     f"cel mult {MAX_TITLE_CHARS}.")
+    else:
+        for other in others:
+            if isinstance(other, dict) and (_clean(other.get("title")) or "").casefold() == title.casefold():
+                bad("title", f"Titlul „{title}” este același (ignorând majusculele) cu al biroului "
+                             f"„{_clean(other.get('slug'))}”; fiecare birou are propria foaie, cu un nume diferit.")
+                break
+
+    order = doc.get("order", 100)
+    if not isinstance(order, int) or isinstance(order, bool):
+        bad("order", "Ordinea în raport trebuie să fie un număr întreg.")
+
+    work_types = doc.get("work_types")
+    if not isinstance(work_types, list) or not work_types:
+        bad("work_types", "Biroul trebuie să aibă cel puțin o lucrare specifică.")
         work_types = []
-        for i, wt in enumerate(self.items(doc, "work_types", "office")):
-            where = f"work_types[{i}]"
-            acts = tuple(
-                self.activity(a, f"{where}.activities[{j}]", seen)
-                for j, a in enumerate(self.items(wt, "activities", where))
-            )
-            work_types.append(WorkType(self.text(wt, "title", where), acts))
-        order = doc.get("order", 100)
-        if not isinstance(order, int) or isinstance(order, bool):
-            raise self.fail("office.order", "must be a whole number")
-        return Office(slug, title, tuple(work_types), self.source, order)
+    seen: dict[str, str] = {}
+    for i, wt in enumerate(work_types):
+        where = f"work_types.{i}"
+        if not isinstance(wt, dict):
+            bad(where, "O lucrare specifică trebuie să aibă titlu și activități.")
+            continue
+        if not _clean(wt.get("title")):
+            bad(f"{where}.title", "Completați titlul lucrării specifice.")
+        acts = wt.get("activities")
+        if not isinstance(acts, list) or not acts:
+            bad(f"{where}.activities", "Lucrarea specifică trebuie să aibă cel puțin o activitate.")
+            continue
+        for j, act in enumerate(acts):
+            _check_activity(act, f"{where}.activities.{j}", seen, bad)
 
-    def activity(self, node: dict, where: str, seen: set[str]) -> Activity:
-        aid = self.text(node, "id", where)
-        if not _ID_RE.match(aid):
-            raise self.fail(f"{where}.id", f"{aid!r} must be lowercase letters, digits, '-'")
-        if aid in seen:
-            raise self.fail(f"{where}.id", f"duplicate id {aid!r}")
-        seen.add(aid)
-        kind = self.text(node, "kind", where, default="counts")
-        if kind not in KINDS:
-            raise self.fail(f"{where}.kind", f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
-        counters = node.get("counters")
-        if not isinstance(counters, list) or not counters:
-            raise self.fail(f"{where}.counters", "missing field or empty list (lucrari, documente)")
+    if previous is not None and isinstance(previous, dict):
+        before = _activity_ids(previous)
+        now = _activity_ids(doc)
+        for aid in sorted(set(before) - set(now), key=lambda a: before[a]):
+            if aid not in ids_with_rows:
+                continue
+            old = _activity_at(previous, before[aid])
+            label = _clean(old.get("label")) or aid
+            # where did it go? the same place, or an activity of the same label with a new id
+            path = next((p for a, p in now.items() if a not in before
+                         and (p == before[aid] or _clean(_activity_at(doc, p).get("label")) == label)), None)
+            if path:
+                bad(f"{path}.id", f"Activitatea „{label}” are rânduri înregistrate: id-ul ei „{aid}” nu se poate "
+                                  f"schimba. Retrageți-o și adăugați o activitate nouă.")
+            else:
+                bad("work_types", f"Activitatea „{label}” ({aid}) are rânduri înregistrate și nu poate fi ștearsă; "
+                                  f"retrageți-o.")
+    problems.sort(key=lambda p: _path_key(p.path))
+    return problems
+
+
+def _path_key(path: str):
+    return [(0, int(x), "") if x.isdigit() else (1, 0, x) for x in path.split(".")] if path else []
+
+
+def _check_activity(act, where: str, seen: dict[str, str], bad) -> None:
+    if not isinstance(act, dict):
+        bad(where, "O activitate trebuie să aibă id, denumire și contoare.")
+        return
+    aid = _clean(act.get("id"))
+    if not aid:
+        bad(f"{where}.id", "Completați id-ul activității (litere mici, cifre, „-”).")
+    elif not _ID_RE.match(aid):
+        bad(f"{where}.id", f"Id-ul „{aid}” poate conține doar litere mici fără diacritice, cifre și „-”.")
+    elif aid in seen:
+        bad(f"{where}.id", f"Id-ul „{aid}” este folosit deja de altă activitate a biroului; "
+                           f"fiecare activitate are un id al ei.")
+    else:
+        seen[aid] = where
+    if not _clean(act.get("label")):
+        bad(f"{where}.label", "Completați denumirea activității.")
+    if "text" in act and act["text"] is not None and _clean(act["text"]) is None:
+        bad(f"{where}.text", "Textul activității trebuie să fie text.")
+    kind = _clean(act.get("kind")) or "counts"
+    if kind not in KINDS:
+        bad(f"{where}.kind", f"Tip necunoscut „{kind}”; se acceptă: "
+                             + ", ".join(f"{k} ({KIND_NAMES[k]})" for k in KINDS) + ".")
+    counters = act.get("counters")
+    known = ", ".join(f"{k} ({v})" for k, v in COUNTERS.items())
+    if not isinstance(counters, list) or not counters:
+        bad(f"{where}.counters", f"Alegeți cel puțin un contor: {known}.")
+        counters = []
+    else:
         for c in counters:
             if c not in COUNTERS:
-                raise self.fail(f"{where}.counters", f"unknown counter {c!r} (expected lucrari, documente)")
-        if len(set(counters)) != len(counters):
-            raise self.fail(f"{where}.counters", "a counter is listed twice")
-        ordered = tuple(c for c in COUNTERS if c in counters)
-        parts: tuple[Part, ...] = ()
-        if kind == "breakdown":
-            if len(ordered) != 1:
-                raise self.fail(f"{where}.counters", "a breakdown sits in exactly one counter column")
-            parts = tuple(self.part(p, f"{where}.parts[{k}]") for k, p in enumerate(self.items(node, "parts", where)))
-            if len({p.key for p in parts}) != len(parts):
-                raise self.fail(f"{where}.parts", "duplicate part key")
-        elif "parts" in node:
-            raise self.fail(f"{where}.parts", "only a breakdown activity has parts")
-        label = self.text(node, "label", where)
-        text = self.text(node, "text", where, default=label)
-        return Activity(aid, label, text, ordered, kind, parts)
+                bad(f"{where}.counters", f"Contor necunoscut „{c}”; se acceptă: {known}.")
+                break
+        else:
+            if len(set(counters)) != len(counters):
+                bad(f"{where}.counters", "Un contor este ales de două ori.")
+    if "retired" in act and not isinstance(act["retired"], bool):
+        bad(f"{where}.retired", "„retired” este true sau false.")
+    parts = act.get("parts")
+    if kind == "breakdown":
+        if counters and len(counters) != 1:
+            bad(f"{where}.counters", "O activitate defalcată pe părți are exact un contor.")
+        if not isinstance(parts, list) or not parts:
+            bad(f"{where}.parts", "O activitate defalcată pe părți trebuie să aibă cel puțin o parte.")
+            return
+        keys: set[str] = set()
+        for k, part in enumerate(parts):
+            pw = f"{where}.parts.{k}"
+            if not isinstance(part, dict):
+                bad(pw, "O parte are cheie, singular și plural.")
+                continue
+            key = _clean(part.get("key"))
+            if not key:
+                bad(f"{pw}.key", "Completați cheia părții (litere mici, cifre, „-”).")
+            elif not _ID_RE.match(key):
+                bad(f"{pw}.key", f"Cheia „{key}” poate conține doar litere mici fără diacritice, cifre și „-”.")
+            elif key in keys:
+                bad(f"{pw}.key", f"Cheia „{key}” apare de două ori.")
+            else:
+                keys.add(key)
+            if "label" in part and part["label"] is not None and not _clean(part["label"]):
+                bad(f"{pw}.label", "Completați denumirea părții.")
+            for field_name, what in (("singular", "forma de singular (de ex. „discuție telefonică”)"),
+                                     ("plural", "forma de plural (de ex. „discuții telefonice”)")):
+                if not _clean(part.get(field_name)):
+                    bad(f"{pw}.{field_name}", f"Completați {what}.")
+    elif parts not in (None, []):
+        bad(f"{where}.parts", "Doar o activitate defalcată pe părți (breakdown) are părți.")
 
-    def part(self, node: dict, where: str) -> Part:
-        key = self.text(node, "key", where)
-        if not _ID_RE.match(key):
-            raise self.fail(f"{where}.key", f"{key!r} must be lowercase letters, digits, '-'")
-        plural = self.text(node, "plural", where)
-        return Part(
-            key=key,
-            label=self.text(node, "label", where, default=plural.capitalize()),
-            singular=self.text(node, "singular", where),
-            plural=plural,
-        )
+
+def normalize_document(doc: dict) -> dict:
+    """The canonical form of a valid document: whitespace collapsed, defaults
+    written out (order 100, text = label, kind counts, a part's label =
+    its plural capitalized), counters in report column order, ``retired``
+    only when true. What the app stores and ``catalog export`` writes."""
+    out: dict = {"order": doc.get("order", 100), "slug": _clean(doc["slug"]), "title": _clean(doc["title"]),
+                 "work_types": []}
+    for wt in doc["work_types"]:
+        acts = []
+        for act in wt["activities"]:
+            label = _clean(act["label"])
+            kind = _clean(act.get("kind")) or "counts"
+            a: dict = {"id": _clean(act["id"]), "label": label, "text": _clean(act.get("text")) or label,
+                       "counters": [c for c in COUNTERS if c in act["counters"]]}
+            if kind != "counts":
+                a["kind"] = kind
+            if kind == "breakdown":
+                a["parts"] = [{"key": _clean(p["key"]),
+                               "label": _clean(p.get("label")) or _clean(p["plural"]).capitalize(),
+                               "singular": _clean(p["singular"]), "plural": _clean(p["plural"])}
+                              for p in act["parts"]]
+            if act.get("retired"):
+                a["retired"] = True
+            acts.append(a)
+        out["work_types"].append({"title": _clean(wt["title"]), "activities": acts})
+    return out
 
 
-def load_office(path: Path) -> Office:
-    reader = _Reader(path.name)
+def office_from_document(doc: dict, *, source: str = "", keep=frozenset()) -> Office:
+    """The Office of a valid document (check it first). Retired activities are
+    left out, except those whose id is in ``keep``; a work type left with no
+    activity is left out."""
+    doc = normalize_document(doc)
+    work_types = []
+    for wt in doc["work_types"]:
+        acts = tuple(
+            Activity(a["id"], a["label"], a["text"], tuple(a["counters"]), a.get("kind", "counts"),
+                     tuple(Part(p["key"], p["label"], p["singular"], p["plural"]) for p in a.get("parts", ())))
+            for a in wt["activities"] if not a.get("retired") or a["id"] in keep)
+        if acts:
+            work_types.append(WorkType(wt["title"], acts))
+    return Office(doc["slug"], doc["title"], tuple(work_types), source, doc["order"])
+
+
+def document_of(office: Office) -> dict:
+    """The document of ``office`` (normalized; office_from_document gives it
+    back). An Office holds no retired activity: the stored document does."""
+    return {
+        "order": office.order, "slug": office.slug, "title": office.title,
+        "work_types": [{"title": wt.title, "activities": [_activity_doc(a) for a in wt.activities]}
+                       for wt in office.work_types],
+    }
+
+
+def _activity_doc(a: Activity) -> dict:
+    out: dict = {"id": a.id, "label": a.label, "text": a.text, "counters": list(a.counters)}
+    if a.kind != "counts":
+        out["kind"] = a.kind
+    if a.parts:
+        out["parts"] = [{"key": p.key, "label": p.label, "singular": p.singular, "plural": p.plural}
+                        for p in a.parts]
+    return out
+
+
+def carry_removed(previous: dict | None, doc: dict) -> dict:
+    """``doc`` with every activity of ``previous`` it dropped kept as retired
+    (at the end of the work type of the same title, else of the last one), so
+    an id is never reused for another activity. Both documents normalized."""
+    if not previous:
+        return doc
+    doc = {**doc, "work_types": [{**wt, "activities": list(wt["activities"])} for wt in doc["work_types"]]}
+    now = _activity_ids(doc)
+    for wt in previous["work_types"]:
+        for act in wt["activities"]:
+            if act["id"] in now:
+                continue
+            home = next((w for w in doc["work_types"] if w["title"] == wt["title"]), doc["work_types"][-1])
+            home["activities"].append({**act, "retired": True})
+    return doc
+
+
+def diff_documents(old: dict | None, new: dict) -> list[str]:
+    """What changed from ``old`` to ``new`` (normalized documents), one
+    Romanian line each, in document order; ``old`` None: a new office."""
+    if not old:
+        return [f"Birou nou: {new['title']} ({new['slug']})"]
+    lines: list[str] = []
+    if old["title"] != new["title"]:
+        lines.append(f"Titlu schimbat: {old['title']} → {new['title']}")
+    if old["slug"] != new["slug"]:
+        lines.append(f"Identificator schimbat: {old['slug']} → {new['slug']}")
+    if old.get("order") != new.get("order"):
+        lines.append(f"Ordinea în raport: {old.get('order')} → {new.get('order')}")
+    old_wts, new_wts = [w["title"] for w in old["work_types"]], [w["title"] for w in new["work_types"]]
+    if len(old_wts) == len(new_wts):
+        lines += [f"Lucrare specifică redenumită: {a} → {b}" for a, b in zip(old_wts, new_wts) if a != b]
+    else:
+        lines += [f"Lucrare specifică adăugată: {t}" for t in new_wts if t not in old_wts]
+        lines += [f"Lucrare specifică eliminată: {t}" for t in old_wts if t not in new_wts]
+
+    def flat(doc):
+        return {a["id"]: (wt["title"], a) for wt in doc["work_types"] for a in wt["activities"]}
+
+    before, after = flat(old), flat(new)
+    for aid, (wt_title, a) in after.items():
+        if aid not in before:
+            state = " (retrasă)" if a.get("retired") else ""
+            lines.append(f"Activitate adăugată: {a['label']} ({aid}), în „{wt_title}”{state}")
+            continue
+        old_wt, b = before[aid]
+        name = a["label"]
+        if b["label"] != a["label"]:
+            lines.append(f"Redenumită: {b['label']} → {a['label']}")
+        if b.get("text") != a.get("text"):
+            lines.append(f"Text schimbat la „{name}”: {b.get('text')} → {a.get('text')}")
+        if b["counters"] != a["counters"]:
+            lines.append(f"Contoare schimbate la „{name}”: {_counters(b)} → {_counters(a)}")
+        if b.get("kind", "counts") != a.get("kind", "counts"):
+            lines.append(f"Tip schimbat la „{name}”: {KIND_NAMES[b.get('kind', 'counts')]} → "
+                         f"{KIND_NAMES[a.get('kind', 'counts')]}")
+        if b.get("parts", []) != a.get("parts", []) and a.get("kind") == b.get("kind") == "breakdown":
+            lines.append(f"Părți schimbate la „{name}”: {_parts(b)} → {_parts(a)}")
+        if old_wt != wt_title and old_wt in new_wts:
+            lines.append(f"Mutată: {name}, din „{old_wt}” în „{wt_title}”")
+        if a.get("retired") and not b.get("retired"):
+            lines.append(f"Retrasă: {name}")
+        if b.get("retired") and not a.get("retired"):
+            lines.append(f"Reactivată: {name}")
+    for aid, (_, b) in before.items():
+        if aid not in after:
+            lines.append(f"Activitate ștearsă: {b['label']} ({aid})")
+    common_old = [a for a in before if a in after]
+    common_new = [a for a in after if a in before]
+    if common_old != common_new and not any(l.startswith("Mutată") for l in lines):
+        lines.append("Ordinea activităților schimbată: " + ", ".join(after[a][1]["label"] for a in common_new))
+    return lines
+
+
+def _counters(a: dict) -> str:
+    return ", ".join(COUNTERS[c] for c in a["counters"])
+
+
+def _parts(a: dict) -> str:
+    return ", ".join(p["label"] for p in a.get("parts", []))
+
+
+# -- files ---------------------------------------------------------------------
+
+def _fail(source: str, problems: list[Problem]) -> CatalogError:
+    return CatalogError("\n".join(f"{source}: {p}" for p in problems))
+
+
+def read_document(path: Path):
+    """The parsed YAML of one office file; CatalogError naming file and line."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "document"
-        raise reader.fail(where, f"bad YAML ({getattr(exc, 'problem', None) or exc})") from None
+        raise CatalogError(f"{path.name}: {where}: YAML greșit ({getattr(exc, 'problem', None) or exc})") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise reader.fail("file", f"cannot be read ({exc})") from None
-    return reader.office(doc)
+        raise CatalogError(f"{path.name}: file: nu poate fi citit ({exc})") from None
 
 
-def load_catalog(folder: str | Path) -> Catalog:
-    """Load every ``*.yaml`` office file of ``folder``, sorted by file name."""
+def load_office(path: Path) -> Office:
+    doc = read_document(path)
+    problems = check_document(doc)
+    if problems:
+        raise _fail(path.name, problems)
+    return office_from_document(doc, source=path.name)
+
+
+def load_documents(folder: str | Path) -> list[tuple[str, dict]]:
+    """(file name, normalized document) of every ``*.yaml`` office file of
+    ``folder``, checked each against the others with check_document: a
+    CatalogError names every problem, with its file and field."""
     folder = Path(folder)
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise CatalogError(f"{folder}: no *.yaml office files found")
-    offices = sorted((load_office(p) for p in files), key=lambda o: o.order)
-    slugs: dict[str, str] = {}
-    for office in offices:
-        if office.slug in slugs:
-            raise CatalogError(
-                f"{office.source}: office.slug: duplicate slug {office.slug!r} (also in {slugs[office.slug]})"
-            )
-        slugs[office.slug] = office.source
-    titles: dict[str, str] = {}
-    for office in offices:
-        key = office.title.casefold()  # Google: worksheet titles are unique ignoring case
-        if key in titles:
-            raise CatalogError(
-                f"{office.source}: office.title: titlul {office.title!r} este același (ignorând majusculele) cu "
-                f"al biroului din {titles[key]}; fiecare birou are propria foaie, cu un nume diferit")
-        titles[key] = office.source
-    return Catalog(tuple(offices))
+    docs = [(p.name, read_document(p)) for p in files]
+    errors = []
+    for i, (name, doc) in enumerate(docs):
+        earlier = [d for _, d in docs[:i]]  # a clash is reported on the later file
+        problems = check_document(doc, others=earlier)
+        if problems:
+            errors.append(_fail(name, problems))
+    if errors:
+        raise CatalogError("\n".join(str(e) for e in errors))
+    return [(name, normalize_document(doc)) for name, doc in docs]
+
+
+def load_catalog(folder: str | Path) -> Catalog:
+    """Load every ``*.yaml`` office file of ``folder`` (sorted by order, then file name)."""
+    offices = [office_from_document(doc, source=name) for name, doc in load_documents(folder)]
+    return Catalog(tuple(sorted(offices, key=lambda o: o.order)))

@@ -99,6 +99,19 @@ CREATE TABLE IF NOT EXISTS login_attempts (
     at  REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS login_attempts_key ON login_attempts (key, at);
+-- The catalog's published versions (state/catalogs.py): one office's whole
+-- document per row; never updated, never deleted.
+CREATE TABLE IF NOT EXISTS catalog_versions (
+    id           INTEGER PRIMARY KEY,
+    slug         TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    title        TEXT NOT NULL,
+    effective    TEXT NOT NULL,
+    document     TEXT NOT NULL,
+    published_by TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    UNIQUE (slug, version)
+);
 """
 
 

@@ -51,6 +51,8 @@ def _users_template() -> Path:
         for name, (role, offices) in ACCOUNTS.items():
             users.add(name, PASSWORD, role, offices)
         users.set_disabled("disabled")
+        with sqlite3.connect(folder / "app.sqlite3") as con:  # each test's instance seeds its own catalog
+            con.execute("DELETE FROM catalog_versions")
         _TEMPLATE["db"] = folder / "app.sqlite3"
     return _TEMPLATE["db"]
 
