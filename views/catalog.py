@@ -23,7 +23,8 @@ from domain.romanian import LOCALE
 from domain.rows import Tally
 from domain.trail import week_of
 from forms import editor
-from forms.catalog import COUNTERS, KINDS, Catalog, CatalogInvalid, diff_documents, office_from_document
+from forms.catalog import (COUNTERS, KINDS, Catalog, CatalogInvalid, check_document, diff_documents, normalize_document,
+                           office_from_document)
 from forms.entry import form_class
 from reports.model import build_report
 from state.catalogs import CatalogConflict
@@ -120,8 +121,16 @@ def _problems(draft) -> list[dict]:
     """The catalog check of the draft, each problem with the form field it
     belongs to (``field``), in document order."""
     doc = editor.publishable(draft.doc)
+    if draft.is_new:
+        # CatalogVersions.check leaves the office of the draft's own slug out
+        # of ``others``: right for an existing office, but a new office whose
+        # slug is taken must be told so next to its slug (publish would only
+        # answer with a conflict).
+        found = check_document(doc, others=catalogs().documents())
+    else:
+        found = catalogs().check(doc, base=draft.base)
     out = []
-    for p in catalogs().check(doc, base=draft.base):
+    for p in found:
         field = editor.field_of(p.path) or "work-types"
         if p.path.endswith(".id") and not _value_at(doc, p.path):
             continue  # a new activity without a label has no id yet: the label's message says it
@@ -295,11 +304,20 @@ def publish(draft_id):
             flash(f"Versiunea {info.version} a biroului „{info.title}” a fost publicată; se aplică din "
                   f"{week_label(info.effective)}.", "success")
             return redirect(url_for("catalog.history", slug=info.slug))
-    base_doc = catalogs().document(draft.slug, draft.base) if draft.slug and draft.base else None
-    changes = diff_documents(base_doc, editor.publishable(draft.doc))
+    changes = _changes(draft)
     return render_template("catalog/publish.html", draft=draft, weeks=_weeks_offered(current), chosen=chosen,
                            current=current, problems=problems, conflict=conflict, changes=changes,
                            when=when, week_label=week_label), status
+
+
+def _changes(draft) -> list[str]:
+    """What publishing the draft changes (diff_documents lines); [] while it
+    cannot be read as a document (its problems are listed instead)."""
+    base_doc = catalogs().document(draft.slug, draft.base) if draft.slug and draft.base else None
+    try:
+        return diff_documents(base_doc, normalize_document(editor.publishable(draft.doc)))
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return []
 
 
 @bp.route("/catalog/draft/<int:draft_id>/rebase", methods=["POST"])
