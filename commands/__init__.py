@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from forms import CatalogError, load_catalog
 from state.users import ROLES, UserError
 
-catalog_cli = AppGroup("catalog", help="Check the catalog of activities.")
+catalog_cli = AppGroup("catalog", help="Check, export and import the catalog of activities.")
 users_cli = AppGroup("users", help="Manage users (stored in the instance folder).")
 
 DEMO_USERS = [  # username, role, offices
@@ -44,6 +44,123 @@ def catalog_check(folder):
         click.echo(f"{office.source}: {office.slug} — {office.title}: "
                    f"{len(office.work_types)} lucrări specifice, {len(office.activities)} activități")
     click.echo("Catalog valid.")
+
+
+def _yaml(doc: dict, info) -> str:
+    """One office as YAML, with the version it was exported from (``version``:
+    what ``catalog import`` takes as its base)."""
+    import yaml
+
+    head = (f"# {info.slug}: versiunea {info.version}, în vigoare din {info.effective}, publicată de "
+            f"{info.published_by} la {info.published_at}\n")
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def short_list(dumper, data):  # counters: [lucrari, documente], as the seed files write them
+        flow = all(isinstance(x, str) for x in data)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+    Dumper.add_representer(list, short_list)
+    return head + yaml.dump({"version": info.version, **doc}, Dumper=Dumper, allow_unicode=True, sort_keys=False,
+                            width=100)
+
+
+@catalog_cli.command("export")
+@click.argument("slug", required=False)
+def catalog_export(slug):
+    """Write the latest version of office SLUG (or of every office, as YAML
+    documents separated by ---) to stdout: the exchange format."""
+    catalogs = current_app.extensions["catalogs"]
+    infos = catalogs.offices()
+    if slug:
+        infos = [i for i in infos if i.slug == slug]
+        if not infos:
+            raise click.ClickException(f"Biroul „{slug}” nu există.")
+    click.echo("---\n".join(_yaml(catalogs.document(i.slug, i.version), i) for i in infos), nl=False)
+
+
+@catalog_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--effective", default=None, metavar="YYYY-Www",
+              help="The first ISO week the version applies to (default: the current week).")
+@click.option("--by", "by", default=None, help="Who publishes (default: the system user's name).")
+def catalog_import(file, effective, by):
+    """Validate FILE (one office, or several as YAML documents) with the
+    editor's rules and publish each office as a new version.
+
+    A ``version: N`` field (written by ``catalog export``) is the version the
+    file was edited from: if the office has a newer one, the import is
+    refused as a conflict, listing that version's changes. Without it the
+    file is based on the latest version. Nothing is published unless every
+    document is valid. Exit 1 on problems or a conflict."""
+    import getpass
+    from pathlib import Path
+
+    import yaml
+
+    from forms.catalog import diff_documents, normalize_document
+    from state.catalogs import CatalogConflict, CatalogInvalid, parse_week
+
+    catalogs = current_app.extensions["catalogs"]
+    name = Path(file).name
+    if effective:
+        try:
+            effective = parse_week(effective)
+        except ValueError as exc:
+            raise click.ClickException(str(exc))
+    try:
+        docs = [d for d in yaml.safe_load_all(Path(file).read_text(encoding="utf-8")) if d is not None]
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "document"
+        click.echo(f"{name}: {where}: YAML greșit ({getattr(exc, 'problem', None) or exc})", err=True)
+        sys.exit(1)
+    if not docs:
+        click.echo(f"{name}: document: fișierul nu conține niciun birou.", err=True)
+        sys.exit(1)
+    known = {i.slug: i for i in catalogs.offices()}
+    plans, failed = [], False
+    for k, doc in enumerate(docs):
+        where = name if len(docs) == 1 else f"{name} (documentul {k + 1})"
+        doc = dict(doc) if isinstance(doc, dict) else doc
+        base = doc.pop("version", None) if isinstance(doc, dict) else None
+        slug = doc.get("slug") if isinstance(doc, dict) else None
+        if base is None and isinstance(slug, str) and slug in known:
+            base = known[slug].version
+        problems = catalogs.check(doc, base=base if isinstance(slug, str) and slug in known else None)
+        if problems:
+            failed = True
+            for p in problems:
+                click.echo(f"{where}: {p}", err=True)
+        plans.append((where, doc, base))
+    if failed:
+        click.echo("Catalog invalid: nu s-a publicat nimic.", err=True)
+        sys.exit(1)
+    by = by or getpass.getuser() or "cli"
+    for where, doc, base in plans:
+        slug = doc["slug"]
+        if slug in known and base == known[slug].version and not diff_documents(
+                catalogs.document(slug), normalize_document(doc)):
+            click.echo(f"{where}: {slug} — nicio schimbare față de versiunea {base}; nu s-a publicat nimic.")
+            continue
+        try:
+            info = catalogs.publish(doc, effective=effective, by=by, base=base if slug in known else None)
+        except CatalogInvalid as exc:
+            for p in exc.problems:
+                click.echo(f"{where}: {p}", err=True)
+            sys.exit(1)
+        except CatalogConflict as exc:
+            cur = exc.current
+            click.echo(f"{where}: conflict: {slug} are între timp versiunea {cur.version}, publicată de "
+                       f"{cur.published_by} la {cur.published_at}; fișierul pornește de la versiunea {base}. "
+                       "Schimbările ei:", err=True)
+            for line in exc.changes:
+                click.echo(f"  {line}", err=True)
+            click.echo("Exportați din nou (flask --app app catalog export), refaceți modificarea și importați.",
+                       err=True)
+            sys.exit(1)
+        click.echo(f"{where}: {info.slug} — versiunea {info.version}, în vigoare din {info.effective}, "
+                   f"publicată de {info.published_by}.")
 
 
 def _users():

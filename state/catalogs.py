@@ -66,6 +66,10 @@ def parse_week(text: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+def _all_ids(doc: dict) -> set[str]:
+    return {a["id"] for wt in doc["work_types"] for a in wt["activities"]}
+
+
 def _week_start(week: str) -> date:
     year, w = week.split("-W")
     return date.fromisocalendar(int(year), int(w), 1)
@@ -214,12 +218,14 @@ class CatalogVersions:
         return self.catalog_for(week.start, week.end)
 
     def known(self) -> Catalog:
-        """Every office's latest version, including offices effective later
-        (user accounts, the store's worksheets)."""
+        """Every office's latest version, retired activities included, and
+        offices effective later too: for accounts, labels of any row and the
+        store's worksheets; never for a form (see week_catalog)."""
         rows = self._fresh()
         memo = self._memo
         if "known" not in memo:
-            memo["known"] = Catalog(tuple(sorted((office_from_document(r["doc"], source=f"v{r['version']}")
+            memo["known"] = Catalog(tuple(sorted((office_from_document(r["doc"], source=f"v{r['version']}",
+                                                                       keep=_all_ids(r["doc"]))
                                                   for r in self._latest(rows).values()),
                                                  key=lambda o: (o.order, o.slug))))
         return memo["known"]

@@ -13,8 +13,33 @@ from domain.periods import TIMEZONE
 BUCHAREST = TIMEZONE  # one definition, in reports/periods.py
 
 
+def catalogs():
+    """The catalog's published versions (state/catalogs.py)."""
+    return current_app.extensions["catalogs"]
+
+
 def catalog():
-    return current_app.extensions["catalog"]
+    """Every office's latest version, retired activities included: lists of
+    offices, access, labels. Forms and reports ask for their period's layout
+    (``week_catalog``, ``period_tally``)."""
+    return catalogs().known()
+
+
+def week_catalog(day: date):
+    """The layout of ``day``'s ISO week: what a day's form shows."""
+    return catalogs().week_catalog(day)
+
+
+def period_tally(slugs, period, fresh: bool = False):
+    """(the period's catalog, the store's tally, the read result) for a
+    report: the layout of the period's versions, plus retired activities
+    that have rows in it."""
+    from reports.model import daily_keys
+
+    wide = catalogs().catalog_for(period.start, period.end, retired=True)
+    tally, result = store().tally(slugs, period.start, period.end, daily_keys(wide), fresh=fresh)
+    keep = {(s, a) for s, a, _ in tally.sums} | set(tally.done_days)
+    return catalogs().catalog_for(period.start, period.end, keep=keep), tally, result
 
 
 def store():
@@ -59,14 +84,22 @@ def people_context(slugs, period) -> dict:
             "closures": state().closures(slugs, period.iso_weeks)}
 
 
-def office_for(slug: str):
+def office_for(slug: str, day: date | None = None):
     """The office ``slug`` if the signed-in user may use it: 404 when unknown,
-    403 when it is another office's."""
+    403 when it is another office's. With ``day``: its layout in that day's
+    week (404 when the office has no form that week); without: its latest
+    version, retired activities included (labels)."""
     office = catalog().office(slug)
     if office is None:
         abort(404, description=f"Serviciul „{slug}” nu există.")
     if not current_user.can_access(slug):
         abort(403, description="Nu aveți acces la acest serviciu.")
+    if day is not None:
+        office = week_catalog(day).office(slug)
+        if office is None:
+            from domain.trail import week_of
+
+            abort(404, description=f"Serviciul „{slug}” nu are formular în săptămâna {week_of(day)}.")
     return office
 
 

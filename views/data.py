@@ -15,14 +15,14 @@ from domain.rows import Row
 from domain.saving import Entry, SaveConflict
 from domain.trail import row_lines, week_of
 from views.grid import build_grid, grid_rows, read_post
-from views.access import (single_fields, catalog, fresh_requested, members, office_for, people_context, require_supervisor, state,
+from views.access import (single_fields, catalogs, fresh_requested, members, office_for, people_context, period_tally, require_supervisor, state,
                           store, today, visible_offices)
 from views.audit import describe_closure, record_hand_edits, trail_lines
 from forms.base import PlainText, TextForm
 from forms.entry import parse_count
 from domain.periods import (MAX_RANGE_DAYS, Period, PeriodError, days_phrase, format_date, format_datetime,
                             format_numeric, parse_date, parse_period, working_days)
-from reports.model import build_report, daily_keys
+from reports.model import build_report
 from sheets import RowNotFound, StoreError
 
 bp = Blueprint("data", __name__, url_prefix="/data")
@@ -85,8 +85,8 @@ def index():
     period = _period()
     offices = visible_offices()
     slugs = [o.slug for o in offices]
-    tally, result = store().tally(slugs, period.start, period.end, daily_keys(catalog()))
-    report = build_report(catalog(), tally, period, offices=slugs, today=today(), **people_context(slugs, period))
+    layout, tally, result = period_tally(slugs, period)
+    report = build_report(layout, tally, period, offices=slugs, today=today(), **people_context(slugs, period))
     return render_template("data_index.html", offices=offices, period=period, report=report,
                            google=store().sync_queue is not None)
 
@@ -116,7 +116,10 @@ def _render_table(office, period, rows, result, week_form=None, status=200, grid
     week = period.slug if period.kind == "week" else None
     closure = state().week_closure(office.slug, week) if week else None
     people = people_context([office.slug], period)
-    report = build_report(catalog(), rows, period, offices=[office.slug], today=today(), **people)
+    # the period's layout, with the retired activities its rows have
+    layout = catalogs().catalog_for(period.start, period.end, keep={(r.office, r.activity) for r in rows})
+    office = layout.office(office.slug) or office
+    report = build_report(layout, rows, period, offices=[office.slug], today=today(), **people)
     clerk, activity = _filters()
     if grid is None:
         grid = build_grid(office, period, rows, people["members"][office.slug], clerk, activity)
@@ -317,6 +320,8 @@ def grid_save(slug):
         abort(400, description="Cererea nu a putut fi înțeleasă.")
     _closed(slug, period)
     result = store().read([slug], period.start, period.end, fresh=True)
+    office = catalogs().catalog_for(period.start, period.end,
+                                    keep={(r.office, r.activity) for r in result.rows}).office(slug) or office
     rows = _sorted(office, result.rows)
     clerk, activity = _filters()
     grid = build_grid(office, period, rows, members([slug])[slug], clerk, activity)

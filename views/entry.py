@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from views.access import catalog, office_for, people_context, state, store, today
+from views.access import catalogs, office_for, people_context, period_tally, state, store, today
 from views.audit import activity_label, describe_closure, when
 from domain.saving import SaveConflict
 from domain.trail import save_lines, week_of
@@ -76,7 +76,7 @@ def _home_week(monday: date, now: date, rows, clerk: str, title: str) -> dict:
 @bp.route("/")
 @login_required
 def home():
-    offices = current_user.visible_offices(catalog())
+    offices = current_user.visible_offices(catalogs().current())
     now = today()
     monday = now - timedelta(days=now.weekday())
     last_monday = monday - timedelta(days=7)
@@ -100,19 +100,20 @@ def home():
 def _missing_people():
     """For a supervisor's home: this week's report of every office, for the
     member clerks with working days missing (reports/model.py)."""
-    from reports.model import build_report, daily_keys
+    from reports.model import build_report
 
     period = default_week(today())
-    slugs = [o.slug for o in current_user.visible_offices(catalog())]
-    tally, _ = store().tally(slugs, period.start, period.end, daily_keys(catalog()))
-    return build_report(catalog(), tally, period, offices=slugs, today=today(), **people_context(slugs, period))
+    slugs = [o.slug for o in current_user.visible_offices(catalogs().current())]
+    catalog, tally, _ = period_tally(slugs, period)
+    return build_report(catalog, tally, period, offices=slugs, today=today(), **people_context(slugs, period))
 
 
 @bp.route("/entry/<slug>", methods=["GET", "POST"])
 @login_required
 def entry_form(slug):
-    office = office_for(slug)
+    office_for(slug)  # 404 / 403 first
     day = parse_day(request.args.get("date"))
+    office = office_for(slug, day)  # the layout of the day's week
     clerk = current_user.username
     monday = day - timedelta(days=day.weekday())
     try:

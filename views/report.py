@@ -8,9 +8,9 @@ from domain.rows import Tally
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
-from views.access import catalog, fresh_requested, office_for, people_context, state, store, today
+from views.access import catalog, catalogs, fresh_requested, office_for, people_context, period_tally, state, store, today
 from views.audit import record_hand_edits, trail_lines
-from reports.model import build_report, daily_keys, with_previous
+from reports.model import build_report, with_previous
 from reports.rows_csv import stream_csv
 from reports.trends import office_totals, weeks_of
 from domain.periods import Period, PeriodError, format_numeric, parse_period, presets
@@ -42,8 +42,8 @@ TRENDS_MIN_WEEKS = 4
 
 
 def _build(period, slugs, fresh=False):
-    tally, result = store().tally(slugs, period.start, period.end, daily_keys(catalog()), fresh=fresh)
-    return build_report(catalog(), tally, period, offices=slugs, today=today(), read_at=result.read_at,
+    layout, tally, result = period_tally(slugs, period, fresh=fresh)
+    return build_report(layout, tally, period, offices=slugs, today=today(), read_at=result.read_at,
                         stale=result.stale, pending=result.pending, problems=len(result.problems),
                         **people_context(slugs, period))
 
@@ -84,6 +84,11 @@ def _journal(report):
     return [(o.title, trail_lines(catalog().office(o.slug), state().trail(o.slug, week))) for o in report.offices]
 
 
+def _labels(period):
+    """The period's layout with every retired activity: labels and totals of any row."""
+    return catalogs().catalog_for(period.start, period.end, retired=True)
+
+
 def _trends(report):
     """(office title, [(week label, totals per counter)]) of a long period,
     for the XLSX „Tendințe” sheet; () for shorter ones."""
@@ -94,7 +99,8 @@ def _trends(report):
     sums = store().weekly_sums(slugs, report.period.start, report.period.end)
     weekly = [(week, Tally(sums.get(week.start - timedelta(days=week.start.weekday()), {}), {}, {}))
               for week in weeks_of(report.period)]
-    return [(o.title, [(format_numeric(w.start), office_totals(catalog().office(o.slug), t)) for w, t in weekly])
+    layout = _labels(report.period)
+    return [(o.title, [(format_numeric(w.start), office_totals(layout.office(o.slug), t)) for w, t in weekly])
             for o in report.offices]
 
 
@@ -138,6 +144,6 @@ def rows_csv():
 
     name = ("randuri-" + period.slug) + (f"-{service}" if service else "")
     return Response(
-        stream_with_context(stream_csv(catalog(), slugs, chunks())), mimetype="text/csv; charset=utf-8",
+        stream_with_context(stream_csv(_labels(period), slugs, chunks())), mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
     )

@@ -11,7 +11,7 @@ from domain.periods import default_week
 from reports.charts import chart_css, line_svg
 from reports.model import daily_keys
 from reports.trends import DEFAULT_WEEKS, MAX_WEEKS, build_trends, last_weeks
-from views.access import catalog, office_for, store, today
+from views.access import catalogs, office_for, store, today
 
 bp = Blueprint("trends", __name__)
 
@@ -30,7 +30,7 @@ def _weeks() -> int:
 @login_required
 def view():
     service = (request.args.get("service") or "").strip()
-    offices = current_user.visible_offices(catalog())
+    offices = current_user.visible_offices(catalogs().current())
     if not service:
         if not offices:
             abort(403, description="Contul dumneavoastră nu aparține niciunui serviciu.")
@@ -38,8 +38,12 @@ def view():
     office = office_for(service)
     n = _weeks()
     weeks = last_weeks(default_week(today()), n)
-    daily = daily_keys(catalog())
+    start, end = weeks[0].start, weeks[-1].end
+    daily = daily_keys(catalogs().catalog_for(start, end, retired=True))
     weekly = [(w, store().tally([office.slug], w.start, w.end, daily)[0]) for w in weeks]
+    # the weeks' layout (union of their versions) with the retired activities that have rows
+    keep = {(s, a) for _, t in weekly for s, a, _ in t.sums}
+    office = catalogs().catalog_for(start, end, keep=keep).office(office.slug) or office
     trends = build_trends(office, weekly)
     total_chart = line_svg("chart-total", f"{office.title}: totalul săptămânal", trends.short_labels,
                            trends.totals)
