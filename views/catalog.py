@@ -29,7 +29,7 @@ from forms.entry import form_class
 from reports.model import build_report
 from state.catalogs import CatalogConflict
 from state.drafts import DraftStore, StaleDraft
-from views.access import require_admin, single_fields, state, today
+from views.access import catalogs, require_admin, single_fields, today
 
 bp = Blueprint("catalog", __name__)
 
@@ -45,10 +45,6 @@ WEEKS_AHEAD = 12
 def init_app(app) -> None:
     """The drafts live in the state database (instance/app.sqlite3)."""
     app.extensions["catalog_drafts"] = DraftStore(app.extensions["state"].path, app.extensions["clock"])
-
-
-def catalogs():
-    return current_app.extensions["catalogs"]
 
 
 def drafts() -> DraftStore:
