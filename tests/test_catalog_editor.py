@@ -438,6 +438,23 @@ def test_discarding_a_draft(app, admin):
     assert admin.get(url).status_code == 404
 
 
+def test_hostile_texts_stay_text_on_every_editor_page(app, admin):
+    script, attr = "<script>alert(1)</script>", '"><img src=x onerror=alert(2)>'
+    url = new_draft(admin)
+    post(admin, url, {**office_fields(title=f"Birou {script}", slug="birou-ostil"), "wt0-title": f"Lucrări {attr}"},
+         "add-act-0")
+    post(admin, url, activity(0, 0, f"Eticheta {script}", text=f"Text {attr}", kind="breakdown",
+                              parts=f"Telefon {script} | apel {attr} | apeluri {script}"))
+    pages = [admin.get(url), admin.get(url + "/preview"), admin.get(url + "/publish"), admin.get("/catalog")]
+    assert admin.post(url + "/publish", data={"effective": WEEK}).status_code == 302
+    pages.append(admin.get("/catalog/birou-ostil/history"))
+    for r in pages:
+        html = r.get_data(as_text=True)
+        assert r.status_code == 200, r.request.path
+        assert "<script>alert" not in html and "<img src=x" not in html, r.request.path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, r.request.path
+
+
 # -- access and CSRF -------------------------------------------------------------------------
 
 
