@@ -27,7 +27,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CLOCK_START", "", "an instant (`2026-12-01` or `2026-12-01T10:00`, Bucharest time) the app's one "
             "clock starts at and runs on from: \"today\" of every page, the demo and the report, and the time "
             "stamps written (tests, demos, screenshots)", "empty (the real time)"),
-    Setting("CATALOG_DIR", str(HERE / "forms"), "folder of the office catalog files", "`forms/`"),
+    Setting("CATALOG_DIR", str(HERE / "forms"), "folder of the office catalog files that seed an empty instance (then: `catalog import`)", "`forms/`"),
     Setting("SHEETS_BACKEND", "local", "`local` (SQLite in the instance folder) or `google`"),
     Setting("GOOGLE_SPREADSHEET_ID", "", "the spreadsheet holding the rows (google backend)", "—"),
     Setting("GOOGLE_CREDENTIALS_FILE", "", "service-account JSON key file (google backend)", "—"),

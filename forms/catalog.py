@@ -239,10 +239,10 @@ def check_document(doc, *, others=(), ids_with_rows=frozenset(), previous: dict 
     if previous is not None and isinstance(previous, dict):
         before = _activity_ids(previous)
         now = _activity_ids(doc)
-        for aid in sorted(set(before) - set(now), key=lambda a: before[a]):
-            if aid not in ids_with_rows:
-                continue
+        for aid in sorted(set(before) - set(now), key=lambda a: _path_key(before[a])):
             old = _activity_at(previous, before[aid])
+            if aid not in ids_with_rows or old.get("retired"):
+                continue  # kept as retired when published (carry_removed): nothing is lost
             label = _clean(old.get("label")) or aid
             # where did it go? the same place, or an activity of the same label with a new id
             path = next((p for a, p in now.items() if a not in before
@@ -443,7 +443,8 @@ def diff_documents(old: dict | None, new: dict) -> list[str]:
         name = a["label"]
         if b["label"] != a["label"]:
             lines.append(f"Redenumită: {b['label']} → {a['label']}")
-        if b.get("text") != a.get("text"):
+        follows = b.get("text") == b["label"] and a.get("text") == a["label"]  # the text is the label
+        if b.get("text") != a.get("text") and not follows:
             lines.append(f"Text schimbat la „{name}”: {b.get('text')} → {a.get('text')}")
         if b["counters"] != a["counters"]:
             lines.append(f"Contoare schimbate la „{name}”: {_counters(b)} → {_counters(a)}")

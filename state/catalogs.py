@@ -140,6 +140,15 @@ class CatalogVersions:
         return [self._info(r) for r in sorted((r for r in self._fresh() if r["slug"] == slug),
                                               key=lambda r: -r["version"])]
 
+    def former_titles(self, slug: str) -> list[str]:
+        """Titles ``slug`` had before its latest version's, newest first, once each."""
+        history = self.history(slug)
+        out: list[str] = []
+        for v in history[1:]:
+            if v.title != history[0].title and v.title not in out:
+                out.append(v.title)
+        return out
+
     def document(self, slug: str, version: int | None = None) -> dict:
         """The document of ``slug`` (the latest version by default), with
         retired activities; KeyError for an unknown office or version."""
@@ -256,9 +265,14 @@ class CatalogVersions:
         week ``effective`` (default: the current week). ``base``: the version
         the author edited (None: a new office). Raises CatalogInvalid (the
         problems, from check_document) or CatalogConflict when ``base`` is not
-        the latest version (or a new office's slug exists). Activities of the
-        previous version missing from ``doc`` are kept as retired."""
-        effective = parse_week(effective) if effective else week_of(self.clock.today())
+        the latest version (or a new office's slug exists); a malformed
+        ``effective`` is a CatalogInvalid with the path "effective".
+        Activities of the previous version missing from ``doc`` are kept as
+        retired."""
+        try:
+            effective = parse_week(effective) if effective else week_of(self.clock.today())
+        except ValueError as exc:
+            raise CatalogInvalid([Problem("effective", str(exc))]) from None
         slug = doc.get("slug") if isinstance(doc, dict) else None
         rows_ids = None
         if ids_with_rows is not None:
@@ -334,3 +348,7 @@ class LiveCatalog:
 
     def office(self, slug: str):
         return self._versions.known().office(slug)
+
+    def former_titles(self, slug: str) -> list[str]:
+        """The office's earlier titles, newest first (its worksheet may still have one)."""
+        return self._versions.former_titles(slug)

@@ -306,3 +306,86 @@ def test_import_reaches_every_worker_without_a_restart(tmp_path):
         table = html_tables(boss.get(base + "/report?week=2026-W48&service=registratura", timeout=10).text)[0]
         assert table[:2] == [["Lucrări specifice", "Activități", "Nr. lucrări", "Nr. documente produse"],
                              ["Înregistrare", "Acte intrate", "4", "2"]]
+
+
+# -- the Google backend: a new office's worksheet, a renamed office's worksheet ------------------
+
+def test_google_new_office_gets_its_worksheet_and_a_renamed_office_keeps_it(tmp_path, monkeypatch):
+    from sheets_emulator import EmulatorServer
+    from tests.test_google_backend import SS, google_app
+
+    with EmulatorServer() as server:
+        emu = server.emulator
+        emu.create_spreadsheet(SS, title="Raportare activitate")
+        app = google_app(tmp_path, server, monkeypatch)
+        store = app.extensions["store"]
+        app.extensions["users"].add("reg", PASSWORD, "clerk", ["registratura"])
+        catalogs(app).publish(THIRD, by="admin", base=None)
+        clerk = app.test_client()
+        login(clerk, "reg")
+        r = clerk.post("/entry/registratura?date=2026-11-23", data={"acte-intrate__lucrari": "4"})
+        assert r.status_code == 302
+        assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+        assert emu.sheet_titles() == ["Sheet1", "SERVICIUL REGISTRATURĂ"]  # created on first use
+        sheet_id = emu.sheet_properties("SERVICIUL REGISTRATURĂ")["sheetId"]
+        # an administrator renames the office: the same worksheet, renamed, keeps its rows
+        doc = edit(catalogs(app).document("registratura"), _set("title", "SERVICIUL REGISTRATURĂ GENERALĂ"))
+        catalogs(app).publish(doc, by="admin", base=1)
+        r = clerk.post("/entry/registratura?date=2026-11-24", data={"acte-intrate__lucrari": "5"})
+        assert r.status_code == 302
+        assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+        titles = emu.sheet_titles()
+        assert "SERVICIUL REGISTRATURĂ" not in titles and "SERVICIUL REGISTRATURĂ GENERALĂ" in titles
+        assert emu.sheet_properties("SERVICIUL REGISTRATURĂ GENERALĂ")["sheetId"] == sheet_id
+        assert sorted(titles) == ["SERVICIUL REGISTRATURĂ GENERALĂ", "Sheet1"]
+        rows = store.read(["registratura"], date(2026, 11, 23), date(2026, 11, 29), fresh=True).rows
+        assert sorted((r.day.isoformat(), r.lucrari) for r in rows) == [("2026-11-23", 4), ("2026-11-24", 5)]
+        # a name a person gives the worksheet by hand is theirs: found by its id, left as it is
+        emu.rename_sheet("SERVICIUL REGISTRATURĂ GENERALĂ", "Registratura (de mână)")
+        r = clerk.post("/entry/registratura?date=2026-11-25", data={"acte-intrate__lucrari": "6"})
+        assert r.status_code == 302
+        assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+        assert sorted(emu.sheet_titles()) == ["Registratura (de mână)", "Sheet1"]
+        assert len(store.read(["registratura"], date(2026, 11, 23), date(2026, 11, 29), fresh=True).rows) == 3
+
+
+def test_a_retired_activity_left_out_of_the_file_stays_retired_and_bad_weeks_are_refused(app, tmp_path):
+    clerk = app.test_client()
+    login(clerk, "clerk")
+    assert clerk.post("/entry/presa?date=2026-11-23", data={"l544-studiere__lucrari": "7"}).status_code == 302
+    cv = catalogs(app)
+    cv.publish(edit(cv.document("presa"), _set("work_types.0.activities.0.retired", True)), by="admin", base=1,
+               effective="2026-W49")
+    doc = edit(cv.document("presa"), lambda d: d["work_types"][0]["activities"].pop(0))
+    r = run_import(app, tmp_path, doc, "--effective", "2026-W54")
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", (
+        "Error: Săptămâna „2026-W54” nu există: anul 2026 are 53 de săptămâni (2026-W01 … 2026-W53).\n"))
+    with pytest.raises(CatalogInvalid) as bad:
+        cv.publish(doc, by="admin", base=2, effective="2026-48")
+    assert [str(p) for p in bad.value.problems] == [
+        "effective: Săptămâna „2026-48” nu este scrisă corect. Folosiți forma AAAA-Wss (anul, litera W și "
+        "numărul săptămânii), de ex. 2026-W48."]
+    r = run_import(app, tmp_path, doc, "--effective", "2026-W50")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert [a["id"] for a in cv.document("presa")["work_types"][0]["activities"] if a.get("retired")] == [
+        "l544-studiere"]
+
+
+def test_a_period_spanning_a_change_shows_the_union_in_the_newest_order(app):
+    cv = catalogs(app)
+    small = {"slug": "mic", "title": "SERVICIUL MIC", "order": 5, "work_types": [{"title": "Grup", "activities": [
+        {"id": "a", "label": "A", "counters": ["lucrari"]}, {"id": "b", "label": "B", "counters": ["lucrari"]},
+        {"id": "c", "label": "C", "counters": ["lucrari"]}]}]}
+    assert cv.publish(small, by="admin", base=None, effective="2026-W47").version == 1
+    newer = edit(cv.document("mic"), lambda d: d["work_types"][0].update(activities=[
+        {"id": "c", "label": "C nou", "counters": ["lucrari"]}, {"id": "b", "label": "B", "counters": ["lucrari"]},
+        {"id": "d", "label": "D", "counters": ["documente"]}]))
+    cv.publish(newer, by="admin", base=1, effective="2026-W49")
+    labels = lambda start, end: [a.label for a in cv.catalog_for(start, end).office("mic").activities]
+    assert labels(date(2026, 11, 16), date(2026, 11, 29)) == ["A", "B", "C"]
+    assert labels(date(2026, 11, 30), date(2026, 12, 6)) == ["C nou", "B", "D"]
+    assert labels(date(2026, 11, 23), date(2026, 12, 6)) == ["C nou", "B", "D", "A"]
+    assert cv.catalog_for(date(2026, 11, 9), date(2026, 11, 15)).office("mic") is None  # not yet
+    assert diff_documents(cv.document("mic", 1), cv.document("mic")) == [
+        "Redenumită: C → C nou", "Activitate adăugată: D (d), în „Grup”", "Retrasă: A",
+        "Ordinea activităților schimbată: C nou, B, A"]

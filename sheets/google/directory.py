@@ -9,6 +9,7 @@ out (``SheetInfo``, ``Meta``, ``HeaderRecord``) are never changed in place.
 """
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from dataclasses import dataclass, replace
@@ -18,6 +19,8 @@ from .client import SheetsClient
 from .layout import HEADER, KEYS, HeaderMap, ParsedSheet, column_letters, normalise, parse_sheet, quote_title
 from .outbox import Outbox
 from .tuning import Tuning
+
+log = logging.getLogger(__name__)
 
 NEW_SHEET_ROWS = 2  # the header (frozen) and one empty row; appends insert rows
 
@@ -108,19 +111,54 @@ class Directory:
         with self._lock:
             return dict(self._remembered)
 
+    def former_titles(self, office: str) -> list[str]:
+        """The office's earlier titles in the catalog's versions, newest first."""
+        titles = getattr(self.catalog, "former_titles", None)
+        return list(titles(office)) if titles else []
+
     def resolve(self, office: str, meta: Meta) -> SheetInfo | None:
         """The office's worksheet: the remembered sheetId (survives renames),
-        else a worksheet titled like the office."""
+        else a worksheet titled like the office (or like one of its former
+        titles). A worksheet still named after a former title of the office
+        (an administrator renamed the office) is renamed to the current one;
+        a name a person gave it by hand is left alone."""
         known = self._remembered.get(office)
         if known and known[0] in meta.sheets:
             info = meta.sheets[known[0]]
         else:
             info = meta.by_title(self.title(office))
+            for former in self.former_titles(office) if info is None else ():
+                info = meta.by_title(former)
+                if info is not None:
+                    break
             if info is None:
                 return None
+        info = self._follow_catalog_title(office, info, meta)
         if known != (info.sheet_id, info.title):
             self._remember(office, info)
         return info
+
+    def _follow_catalog_title(self, office: str, info: SheetInfo, meta: Meta) -> SheetInfo:
+        wanted = self.title(office)
+        if normalise(info.title) == normalise(wanted) or info.title == wanted:
+            return info
+        if not any(info.title == t for t in self.former_titles(office)):
+            return info  # renamed by a person: theirs to name
+        clash = meta.by_title(wanted)
+        if clash is not None and clash.sheet_id != info.sheet_id:
+            log.warning("worksheet %r (sheetId %s) not renamed to %r: another worksheet has that name",
+                        info.title, info.sheet_id, wanted)
+            return info
+        try:
+            self.client.batch_update([{"updateSheetProperties": {
+                "properties": {"sheetId": info.sheet_id, "title": wanted}, "fields": "title"}}])
+        except Exception as exc:  # the next use tries again; the worksheet is still found by its id
+            log.warning("worksheet %r (sheetId %s) not renamed to %r: %s", info.title, info.sheet_id, wanted, exc)
+            return info
+        renamed = replace(info, title=wanted)
+        self._changed(info, renamed)
+        self.forget_headers([office])
+        return renamed
 
     def sheet_id(self, office: str) -> int | None:
         """The office's worksheet id, if known (no network call)."""
