@@ -76,6 +76,14 @@ class DraftStore(SQLiteFile):
             r = con.execute("SELECT * FROM catalog_drafts WHERE admin=? AND slug=?", (admin, slug)).fetchone()
         return self._draft(r) if r else None
 
+    def others(self, slug: str, admin: str) -> list[Draft]:
+        """Other admins' drafts of office ``slug``."""
+        if not slug:
+            return []
+        with self.connect() as con:
+            return [self._draft(r) for r in con.execute(
+                "SELECT * FROM catalog_drafts WHERE slug=? AND admin<>? ORDER BY updated DESC", (slug, admin))]
+
     def open(self, admin: str, slug: str, doc: dict, base: int | None) -> Draft:
         """The admin's draft of office ``slug``, created from ``doc`` when
         there is none; a new office's draft when ``slug`` is ""."""

@@ -395,6 +395,7 @@ def test_two_admins_publishing_the_same_office(app, admin):
     second = signed_in(app, "admin2")
     url1, url2 = _presa_draft(admin), _presa_draft(second)
     assert url1 != url2
+    assert "Și admin2 are o ciornă a acestui birou" in admin.get(url1).get_data(as_text=True)
     post(admin, url1, activity(0, 0, "Studierea solicitării", ("lucrari",)))
     post(second, url2, activity(0, 1, "Verificarea documentelor atașate", ("lucrari",)))
     assert admin.post(url1 + "/publish", data={"effective": WEEK}).status_code == 302

@@ -200,6 +200,7 @@ def edit(draft_id):
     return render_template(
         "catalog/edit.html", draft=draft, doc=draft.doc, problems=problems, errors=_by_field(problems),
         latest=latest, stale=latest is not None and latest.version != draft.base, published=published,
+        others=drafts().others(draft.slug, draft.admin),
         counters=COUNTERS, kinds=[(k, KIND_LABELS.get(k, k)) for k in KINDS], parts_text=editor.parts_text,
         when=when, week_label=week_label)
 
