@@ -370,6 +370,14 @@ def test_publish_creates_a_version_in_use_at_once(app, admin):
     assert form.status_code == 200 and 'id="scrisori-inregistrate__lucrari"' in form.get_data(as_text=True)
 
 
+def test_a_draft_that_changes_nothing_is_not_published(app, admin):
+    url = _presa_draft(admin)
+    r = admin.post(url + "/publish", data={"effective": WEEK})
+    assert r.status_code == 400
+    assert "ciorna nu schimbă nimic față de versiunea 1" in r.get_data(as_text=True)
+    assert len(app.extensions["catalogs"].history("presa")) == 1
+
+
 def test_an_unknown_effective_week_is_refused(admin):
     url = small_office(admin)
     assert admin.post(url + "/publish", data={"effective": "2020-W01"}).status_code == 400

@@ -23,11 +23,11 @@ from domain.romanian import LOCALE
 from domain.rows import Tally
 from domain.trail import week_of
 from forms import editor
-from forms.catalog import (COUNTERS, KINDS, Catalog, CatalogInvalid, check_document, diff_documents, normalize_document,
-                           office_from_document)
+from forms.catalog import (COUNTERS, KINDS, Catalog, CatalogInvalid, check_document, diff_documents,
+                           normalize_document, office_from_document)
 from forms.entry import form_class
 from reports.model import build_report
-from state.catalogs import CatalogConflict
+from state.catalogs import FIRST_WEEK, CatalogConflict
 from state.drafts import DraftStore, StaleDraft
 from views.access import catalogs, require_admin, single_fields, today
 
@@ -65,7 +65,10 @@ def _me() -> str:
 
 
 def week_label(week: str) -> str:
-    """"2026-W49" -> "săptămâna 49 (30 nov. – 6 dec. 2026)"."""
+    """"2026-W49" -> "săptămâna 49 (30 nov. – 6 dec. 2026)"; the seeded
+    versions' week -> "de la început"."""
+    if week == FIRST_WEEK:
+        return "de la început"
     year, number = week.split("-W")
     start = date.fromisocalendar(int(year), int(number), 1)
     end = start + timedelta(days=6)
@@ -282,12 +285,20 @@ def publish(draft_id):
     draft = _draft(draft_id)
     current = week_of(today())
     chosen = current
-    status, conflict, problems = 200, None, _problems(draft)
+    status, conflict, problems, refused = 200, None, _problems(draft), ""
+    changes = _changes(draft)
+    latest = _latest_info(draft.slug)
+    unchanged = not draft.is_new and not changes and not problems and latest and latest.version == draft.base
     if request.method == "POST":
         single_fields()
         chosen = (request.form.get("effective") or current).strip()
         if chosen not in dict(_weeks_offered(current)):
             abort(400, description="Săptămâna aleasă nu este una dintre cele oferite.")
+    if request.method == "POST" and unchanged:
+        status = 400
+        refused = (f"Nu s-a publicat: ciorna nu schimbă nimic față de versiunea {draft.base}. "
+                   "Modificați ciorna sau renunțați la ea.")
+    elif request.method == "POST":
         try:
             info = catalogs().publish(editor.publishable(draft.doc), effective=chosen, by=_me(), base=draft.base)
         except CatalogInvalid as exc:
@@ -301,9 +312,8 @@ def publish(draft_id):
             flash(f"Versiunea {info.version} a biroului „{info.title}” a fost publicată; se aplică din "
                   f"{week_label(info.effective)}.", "success")
             return redirect(url_for("catalog.history", slug=info.slug))
-    changes = _changes(draft)
     return render_template("catalog/publish.html", draft=draft, weeks=_weeks_offered(current), chosen=chosen,
-                           current=current, problems=problems, conflict=conflict, changes=changes,
+                           current=current, problems=problems, conflict=conflict, changes=changes, refused=refused,
                            when=when, week_label=week_label), status
 
 
