@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Callable, Collection, Iterable
 
@@ -68,11 +68,6 @@ def parse_week(text: str) -> str:
 
 def _all_ids(doc: dict) -> set[str]:
     return {a["id"] for wt in doc["work_types"] for a in wt["activities"]}
-
-
-def _week_start(week: str) -> date:
-    year, w = week.split("-W")
-    return date.fromisocalendar(int(year), int(w), 1)
 
 
 class CatalogVersions:
