@@ -550,3 +550,37 @@ def test_merge_takes_each_side_and_adds_what_either_added():
     assert [[a["id"] for a in wt["activities"]] for wt in merged["work_types"]] == [["a", "b", "c"], ["d"]]
     acts = {a["id"]: a for wt in merged["work_types"] for a in wt["activities"]}
     assert acts["a"]["label"] == "A2" and acts["b"]["counters"] == ["documente"]
+
+
+def test_merge_one_retires_the_other_renames_and_both_reorder():
+    acts = [{"id": x, "label": x.upper(), "counters": ["lucrari"]} for x in "abc"]
+    base = {"title": "T", "slug": "s", "order": 1, "work_types": [{"title": "W", "activities": acts}]}
+    mine = editor.copy.deepcopy(base)
+    theirs = editor.copy.deepcopy(base)
+    mine["work_types"][0]["activities"][0]["label"] = "A nou"
+    theirs["work_types"][0]["activities"][0]["retired"] = True
+    theirs["work_types"][0]["activities"].reverse()  # only they reordered: their order is taken
+    merged, notes = editor.merge(base, mine, theirs)
+    assert notes == []
+    assert [a["id"] for a in merged["work_types"][0]["activities"]] == ["c", "b", "a"]
+    a = merged["work_types"][0]["activities"][2]
+    assert a["label"] == "A nou" and a["retired"] is True
+    # both reordered: the draft's order wins, nothing is dropped
+    mine["work_types"][0]["activities"].reverse()
+    mine["work_types"][0]["activities"].insert(0, mine["work_types"][0]["activities"].pop(1))
+    merged, _ = editor.merge(base, mine, theirs)
+    assert sorted(a["id"] for a in merged["work_types"][0]["activities"]) == ["a", "b", "c"]
+    assert [a["id"] for a in merged["work_types"][0]["activities"]] == [a["id"] for a in
+                                                                         mine["work_types"][0]["activities"]]
+
+
+def test_parts_lines_round_trip_and_keep_keys():
+    parts = [{"key": "telefonice", "label": "Discuții telefonice", "singular": "discuție telefonică",
+              "plural": "discuții telefonice"}]
+    text = editor.parts_text(parts)
+    assert text == "[telefonice] Discuții telefonice | discuție telefonică | discuții telefonice"
+    assert editor.parse_parts(text) == parts
+    # a line retyped without its key keeps the key of the part with the same label
+    assert editor.parse_parts("Discuții telefonice | discuție telefonică | discuții telefonice", parts) == parts
+    assert editor.parse_parts("\n  \nScrise\n") == [{"key": "", "label": "Scrise", "singular": "scrise",
+                                                     "plural": "scrise"}]
