@@ -138,5 +138,9 @@ def test_editor_by_keyboard_on_a_phone_and_accessible(server, open_page):
     expect(page.locator(".problem-summary a[href='#wt0-a1-label']")).to_have_count(1)
     violations = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
     assert not violations, describe(violations)
+    # the parts field shows only while "pe detalieri" is chosen (CSS alone)
+    expect(page.locator("#wt0-a0-parts")).to_be_hidden()
+    page.locator("#wt0-a0-kind").select_option("breakdown")
+    expect(page.locator("#wt0-a0-parts")).to_be_visible()
     page.get_by_role("button", name="Renunță la ciornă").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Catalogul birourilor")
