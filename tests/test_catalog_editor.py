@@ -504,14 +504,39 @@ def test_every_catalog_post_needs_its_csrf_token(tmp_path):
                 data["csrf_token"] = bad
             r = c.post(path, data=data)
             assert r.status_code == 400, (rule, r.status_code)
-            assert "Formularul a expirat sau nu este valid." in r.get_data(as_text=True)
+            assert "Formularul a expirat sau nu este valid" in r.get_data(as_text=True)
+            if rule == "/catalog/draft/<int:draft_id>":  # the editor shows what was typed, unsaved
+                html = r.get_data(as_text=True)
+                assert "Valorile introduse sunt păstrate mai jos" in html and 'id="title" name="title" value="X"' in html
     assert app.extensions["catalog_drafts"].get(int(draft_id)) == before
     assert len(app.extensions["catalog_drafts"].of("admin")) == 1
+    # another admin's draft, or none: the plain CSRF refusal
+    assert c.post("/catalog/draft/999", data={"action": "save"}).status_code == 400
     # with the page's token the editor works
     html = c.get(url).get_data(as_text=True)
     r = c.post(url, data={"csrf_token": csrf_token(html), "rev": rev_of(html), "action": "add-wt", "title": "X"})
     assert r.status_code == 302
     assert app.extensions["catalog_drafts"].get(int(draft_id)).doc["title"] == "X"
+
+
+def test_an_editor_left_open_past_the_token_limit_keeps_what_was_typed(tmp_path):
+    from tests.test_security import _expired_token, secure_app, sign_in
+
+    app = secure_app(tmp_path)
+    c = sign_in(app, "admin")
+    url = c.post("/catalog/new", data={"csrf_token": csrf_token(c.get("/catalog").get_data(as_text=True))}).location
+    html = c.get(url).get_data(as_text=True)
+    expired = _expired_token(c, app, app.config["WTF_CSRF_TIME_LIMIT"] + 60)
+    typed = {"rev": rev_of(html), "action": "save", "title": "Registratura", "slug": "registratura",
+             "wt0-title": "Corespondență"}
+    r = c.post(url, data=dict(typed, csrf_token=expired))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Valorile introduse sunt păstrate mai jos" in page
+    assert 'value="Registratura"' in page and 'value="Corespondență"' in page
+    assert app.extensions["catalog_drafts"].get(int(url.rsplit("/", 1)[1])).doc["title"] == ""
+    # the page carries a fresh token: saving again works
+    assert c.post(url, data=dict(typed, csrf_token=csrf_token(page))).status_code == 302
+    assert app.extensions["catalog_drafts"].get(int(url.rsplit("/", 1)[1])).doc["title"] == "Registratura"
 
 
 # -- forms/editor.py, pure ----------------------------------------------------------------------

@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from babel.dates import format_date as babel_date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms.validators import ValidationError
 
 from domain.periods import Period, format_datetime
 from domain.romanian import LOCALE
@@ -43,8 +45,10 @@ WEEKS_AHEAD = 12
 
 
 def init_app(app) -> None:
-    """The drafts live in the state database (instance/app.sqlite3)."""
+    """The drafts live in the state database (instance/app.sqlite3). The
+    editor's form checks its own CSRF token (``_csrf_valid``)."""
     app.extensions["catalog_drafts"] = DraftStore(app.extensions["state"].path, app.extensions["clock"])
+    app.extensions["csrf"].exempt("views.catalog.edit")
 
 
 def drafts() -> DraftStore:
@@ -116,10 +120,11 @@ def _published_ids(slug: str) -> set[str]:
     return ids
 
 
-def _problems(draft) -> list[dict]:
-    """The catalog check of the draft, each problem with the form field it
-    belongs to (``field``), in document order."""
-    doc = editor.publishable(draft.doc)
+def _problems(draft, doc: dict | None = None) -> list[dict]:
+    """The catalog check of the draft (or of ``doc``, what was typed into
+    it), each problem with the form field it belongs to (``field``), in
+    document order."""
+    doc = editor.publishable(draft.doc if doc is None else doc)
     if draft.is_new:
         # CatalogVersions.check leaves the office of the draft's own slug out
         # of ``others``: right for an existing office, but a new office whose
@@ -193,17 +198,43 @@ def edit_office(slug):
 
 @bp.route("/catalog/draft/<int:draft_id>", methods=["GET", "POST"])
 def edit(draft_id):
+    if request.method == "POST" and not _csrf_valid():
+        # An expired (or foreign) token changes nothing, but what was typed
+        # is shown again, with a fresh token: "Salvează" again works.
+        found = drafts().get(draft_id)
+        if found is None or found.admin.casefold() != _me().casefold():
+            raise CSRFError()
+        single_fields(*[k for k in request.form if k.endswith("-counters")])
+        doc = editor.apply_fields(found.doc, request.form, request.form.getlist)
+        if not found.is_new:
+            doc["slug"] = found.slug
+        return _editor_page(found, doc, expired=True), 400
     draft = _draft(draft_id)
     if request.method == "POST":
         single_fields(*[k for k in request.form if k.endswith("-counters")])
         return _save(draft)
-    problems = _problems(draft)
+    return _editor_page(draft, draft.doc)
+
+
+def _csrf_valid() -> bool:
+    """The editor checks its own CSRF token (it is exempt from the app-wide
+    check) so that a form left open past WTF_CSRF_TIME_LIMIT keeps its values."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def _editor_page(draft, doc: dict, expired: bool = False) -> str:
+    problems = _problems(draft, doc)
     latest = _latest_info(draft.slug)
-    published = _published_ids(draft.slug)
     return render_template(
-        "catalog/edit.html", draft=draft, doc=draft.doc, problems=problems, errors=_by_field(problems),
-        latest=latest, stale=latest is not None and latest.version != draft.base, published=published,
-        others=drafts().others(draft.slug, draft.admin),
+        "catalog/edit.html", draft=draft, doc=doc, problems=problems, errors=_by_field(problems),
+        latest=latest, stale=latest is not None and latest.version != draft.base,
+        published=_published_ids(draft.slug), others=drafts().others(draft.slug, draft.admin), expired=expired,
         counters=COUNTERS, kinds=[(k, KIND_LABELS.get(k, k)) for k in KINDS], parts_text=editor.parts_text,
         when=when, week_label=week_label)
 
