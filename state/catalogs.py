@@ -241,21 +241,23 @@ class CatalogVersions:
 
     # -- publishing --------------------------------------------------------------
 
-    def check(self, doc, *, base: int | None = None, ids_with_rows: Iterable[str] | None = None) -> list[Problem]:
-        """check_document against the other offices' latest documents and, for
-        an existing office, its latest version (what publish checks)."""
+    def check(self, doc, *, base: int | None = None, ids_with_rows: Iterable[str] | None = None,
+              office: str | None = None) -> list[Problem]:
+        """What publish would refuse, without publishing: check_document
+        against the other offices' latest documents and, when ``base`` is
+        given, the edited office's latest version. ``office``: the slug of
+        the office being edited (default: the document's own)."""
         slug = doc.get("slug") if isinstance(doc, dict) else None
+        key = office or slug
         latest = self._latest(self._fresh())
-        previous = latest[slug]["doc"] if isinstance(slug, str) and slug in latest and base is not None else None
-        if previous is None and base is not None:  # the editor renamed the slug of an existing office
-            previous = next((r["doc"] for r in latest.values() if r["version"] == base), None)
-        others = [r["doc"] for s, r in latest.items() if s != slug]
+        previous = latest[key]["doc"] if isinstance(key, str) and key in latest and base is not None else None
+        others = [r["doc"] for s, r in latest.items() if s != key]
         if ids_with_rows is None:
-            ids_with_rows = self.rows_of(slug) if (self.rows_of and previous is not None) else set()
+            ids_with_rows = self.rows_of(key) if (self.rows_of and previous is not None) else set()
         return check_document(doc, others=others, ids_with_rows=set(ids_with_rows), previous=previous)
 
     def publish(self, doc: dict, *, effective: str | None = None, by: str, base: int | None,
-                ids_with_rows: Iterable[str] | None = None) -> VersionInfo:
+                ids_with_rows: Iterable[str] | None = None, office: str | None = None) -> VersionInfo:
         """Publish ``doc`` as the office's next version, applying from the ISO
         week ``effective`` (default: the current week). ``base``: the version
         the author edited (None: a new office). Raises CatalogInvalid (the
@@ -263,12 +265,13 @@ class CatalogVersions:
         the latest version (or a new office's slug exists); a malformed
         ``effective`` is a CatalogInvalid with the path "effective".
         Activities of the previous version missing from ``doc`` are kept as
-        retired."""
+        retired. ``office``: the slug of the office edited (default: the
+        document's own; a published office's slug never changes)."""
         try:
             effective = parse_week(effective) if effective else week_of(self.clock.today())
         except ValueError as exc:
             raise CatalogInvalid([Problem("effective", str(exc))]) from None
-        slug = doc.get("slug") if isinstance(doc, dict) else None
+        slug = office or (doc.get("slug") if isinstance(doc, dict) else None)
         rows_ids = None
         if ids_with_rows is not None:
             rows_ids = set(ids_with_rows)
@@ -284,7 +287,7 @@ class CatalogVersions:
                 changes = diff_documents(normalize_document(old) if old else None, json.loads(current["document"]))
                 raise CatalogConflict(self._info(current), changes)
             if current is None and base is not None:
-                raise CatalogInvalid([Problem("slug", f"Biroul „{slug}” nu există (a fost redenumit sau șters?).")])
+                raise CatalogInvalid([Problem("slug", f"Biroul „{slug}” nu există; un birou nou se publică fără versiune de bază.")])
             others = [json.loads(r["document"]) for r in con.execute(
                 "SELECT c.document FROM catalog_versions c JOIN (SELECT slug, max(version) v FROM catalog_versions "
                 "GROUP BY slug) m ON c.slug=m.slug AND c.version=m.v WHERE c.slug<>?", (slug or "",))]

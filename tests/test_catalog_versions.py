@@ -187,7 +187,7 @@ def test_publish_conflicts_and_invalid(app):
         "birou are propria foaie, cu un nume diferit."]
     with pytest.raises(CatalogInvalid) as bad:
         cv.publish(edit(doc, _set("slug", "presa2")), by="ana", base=1)
-    assert [str(p) for p in bad.value.problems] == ["slug: Biroul „presa2” nu există (a fost redenumit sau șters?)."]
+    assert [str(p) for p in bad.value.problems] == ["slug: Biroul „presa2” nu există; un birou nou se publică fără versiune de bază."]
 
 
 def test_ids_are_never_reused_a_dropped_activity_stays_retired(app):
@@ -389,3 +389,14 @@ def test_a_period_spanning_a_change_shows_the_union_in_the_newest_order(app):
     assert diff_documents(cv.document("mic", 1), cv.document("mic")) == [
         "Redenumită: C → C nou", "Activitate adăugată: D (d), în „Grup”", "Retrasă: A",
         "Ordinea activităților schimbată: C nou, B, A"]
+
+
+def test_a_published_office_keeps_its_slug(app):
+    cv = catalogs(app)
+    doc = edit(cv.document("presa"), _set("slug", "presa-noua"))
+    expected = ["slug: Identificatorul unui birou publicat nu se schimbă (rândurile lui îl folosesc): rămâne „presa”."]
+    assert [str(p) for p in cv.check(doc, base=1, office="presa")] == expected
+    with pytest.raises(CatalogInvalid) as bad:
+        cv.publish(doc, by="admin", base=1, office="presa")
+    assert [str(p) for p in bad.value.problems] == expected
+    assert cv.check(cv.document("presa"), base=1) == []
