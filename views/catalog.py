@@ -132,7 +132,7 @@ def _problems(draft, doc: dict | None = None) -> list[dict]:
         # answer with a conflict).
         found = check_document(doc, others=catalogs().documents())
     else:
-        found = catalogs().check(doc, base=draft.base)
+        found = catalogs().check(doc, base=draft.base, office=draft.slug)
     out = []
     for p in found:
         field = editor.field_of(p.path) or "work-types"
@@ -331,7 +331,8 @@ def publish(draft_id):
                    "Modificați ciorna sau renunțați la ea.")
     elif request.method == "POST":
         try:
-            info = catalogs().publish(editor.publishable(draft.doc), effective=chosen, by=_me(), base=draft.base)
+            info = catalogs().publish(editor.publishable(draft.doc), effective=chosen, by=_me(), base=draft.base,
+                                      office=draft.slug or None)
         except CatalogInvalid as exc:
             status = 400
             problems = [{"path": p.path, "field": editor.field_of(p.path) or "work-types", "message": p.message}
