@@ -134,6 +134,18 @@ def test_unknown_counter(admin):
     assert errs["wt0-a0-counters"].startswith("Alegeți cel puțin un contor")
 
 
+def test_unknown_kind_and_a_breakdown_in_both_columns(admin):
+    url = new_draft(admin)
+    post(admin, url, {**office_fields(), "wt0-title": "Presă"}, "add-act-0")
+    post(admin, url, {**office_fields(), "wt0-title": "Presă", **activity(0, 0, "Solicitări", kind="lunar")})
+    errs = errors_of(admin.get(url).get_data(as_text=True))
+    assert errs["wt0-a0-kind"].startswith("Tip necunoscut „lunar”")
+    post(admin, url, {**office_fields(), "wt0-title": "Presă",
+                      **activity(0, 0, "Solicitări", ("lucrari", "documente"), kind="breakdown", parts="Scrise")})
+    errs = errors_of(admin.get(url).get_data(as_text=True))
+    assert errs == {"wt0-a0-counters": "O activitate defalcată pe părți are exact un contor."}
+
+
 def test_breakdown_without_parts_then_with_parts(admin):
     url = new_draft(admin)
     post(admin, url, {**office_fields(), "wt0-title": "Presă"}, "add-act-0")
