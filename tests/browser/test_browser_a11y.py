@@ -58,6 +58,8 @@ PAGES = {
     "data-index": ("sef", "/data/"),
     "data": ("sef", "/data/consiliere"),
     "users": ("admin", "/users"),
+    "catalog": ("admin", "/catalog"),
+    "catalog-history": ("admin", "/catalog/presa/history"),
     "forbidden": ("presa1", "/entry/consiliere"),
 }
 
