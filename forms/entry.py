@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date
 
@@ -118,24 +119,22 @@ def slots(office: Office) -> list[Slot]:
     return result
 
 
-_FORM_CLASSES: dict[tuple[str, int], type] = {}
-
-
+@lru_cache(maxsize=256)
 def form_class(office: Office) -> type:
-    """A FlaskForm subclass for ``office`` (built once per catalog object)."""
-    key = (office.slug, id(office))
-    if key not in _FORM_CLASSES:
-        attrs: dict[str, Field] = {}
-        for slot in slots(office):
-            full_label = f"{slot.activity.label} — {slot.label}"
-            if slot.counter == "done":
-                attrs[slot.name] = DoneField(full_label)
-            else:
-                attrs[slot.name] = CountField(full_label)
-        attrs["shown"] = HiddenField()
-        attrs["slots"] = slots(office)
-        _FORM_CLASSES[key] = type(f"EntryForm_{office.slug}", (TextForm,), attrs)
-    return _FORM_CLASSES[key]
+    """A FlaskForm subclass for ``office``, built once per layout: offices are
+    frozen values, so a republished version that changed nothing reuses its
+    class, a changed one (or an editor's draft) gets its own, and the cache
+    stays bounded however many versions are published."""
+    attrs: dict[str, Field] = {}
+    for slot in slots(office):
+        full_label = f"{slot.activity.label} — {slot.label}"
+        if slot.counter == "done":
+            attrs[slot.name] = DoneField(full_label)
+        else:
+            attrs[slot.name] = CountField(full_label)
+    attrs["shown"] = HiddenField()
+    attrs["slots"] = slots(office)
+    return type(f"EntryForm_{office.slug}", (TextForm,), attrs)
 
 
 def rows_from_form(form, office: Office, day: date, clerk: str) -> list[Row]:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from devtools.dates import today
-from tests.conftest import csrf_token, make_app
+from tests.conftest import ROOT, csrf_token, make_app
 
 DAY = date(2026, 11, 24)
 URL = f"/entry/presa?date={DAY.isoformat()}"
@@ -208,3 +208,21 @@ def test_supervisor_table_offers_only_the_counters_that_apply(app, as_user):
     day = URL.split("date=")[1]
     assert filled == {f"v|l544-studiere||lucrari|{day}|clerk": "2", f"v|comunicate-site||lucrari|{day}|clerk": "1",
                       f"v|comunicate-site||documente|{day}|clerk": "3"}
+
+
+def test_form_class_follows_the_layout_not_the_object():
+    """Versions and the editor's drafts make new Office objects all the time:
+    the same layout reuses its form class, another layout never gets it."""
+    from dataclasses import replace
+
+    from forms.catalog import load_catalog
+    from forms.entry import form_class
+
+    presa = load_catalog(ROOT / "forms").office("presa")
+    again = load_catalog(ROOT / "forms").office("presa")
+    assert again is not presa and form_class(again) is form_class(presa)
+    first = presa.work_types[0]
+    shorter = replace(presa, work_types=(replace(first, activities=first.activities[:1]),))
+    names = [slot.name for slot in form_class(shorter).slots]
+    assert names == [slot.name for slot in form_class(presa).slots][:len(names)] and len(names) == 1
+    assert form_class(shorter) is not form_class(presa)

@@ -297,12 +297,7 @@ def preview(draft_id):
     office = _preview_office(draft.doc)
     form = report = None
     if office is not None:
-        from forms import entry as entry_forms
-
-        Form = form_class(office)
-        # form_class caches per (slug, id(office)): a draft's office lives for
-        # this request only, and a later one could get its id: not cached.
-        entry_forms._FORM_CLASSES.pop((office.slug, id(office)), None)
+        Form = form_class(office)  # cached by value: a draft never gets another layout's form
         form = Form(meta={"csrf": False}, formdata=None)
         period = Period.week_of(today())
         report = build_report(Catalog((office,)), Tally({}, {}, {}), period, offices=[office.slug], today=today())
