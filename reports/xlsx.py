@@ -83,6 +83,8 @@ def _line_count(text: str, width: float, per_width: float = _CHARS_PER_WIDTH) ->
     """Estimated lines of ``text`` wrapped in a column ``width`` wide."""
     chars = max(1, int(width * per_width))
     return sum(
+        # a part that fits (most count cells) is one line, without textwrap
+        1 if len(part) <= chars and "\t" not in part else
         max(1, len(textwrap.wrap(part, chars, break_long_words=True, break_on_hyphens=False)))
         for part in text.split("\n")
     )
