@@ -39,6 +39,8 @@ RAPORT_WIDTHS = (28, 70, 14, 16)
 #: With a comparison: per counter its figure, the previous one and the change.
 COMPARE_WIDTHS = (24, 52, 11, 13, 10, 13, 14, 10)
 TRENDS_WIDTHS = (34, 14, 16)
+#: The weeks are named by their Monday, as on the trends page.
+TRENDS_WEEK = "Săptămâna (ziua de luni)"
 SIGNATURES = ("Întocmit", "Verificat", "Aprobat")
 SIGNATURE_LINES = ("Nume: ", "Data: ", "Semnătura: ")
 BLANK_LINE = "_" * 22
@@ -301,7 +303,7 @@ def _write_trends(ws: Worksheet, wb: xlsxwriter.Workbook, f: _Formats, trends) -
     for office_title, weeks in trends:
         ws.write_string(r, 0, office_title, f.sign_title)
         head = r + 1
-        ws.write_string(head, 0, "Săptămâna", f.d_header)
+        ws.write_string(head, 0, TRENDS_WEEK, f.d_header)
         for col, title in enumerate(COUNTERS.values(), start=1):
             ws.write_string(head, col, title, f.d_header)
         for i, (label, totals) in enumerate(weeks, start=head + 1):
@@ -317,7 +319,7 @@ def _write_trends(ws: Worksheet, wb: xlsxwriter.Workbook, f: _Formats, trends) -
                 "values": [ws.name, head + 1, col, last, col],
                 "marker": {"type": "circle", "size": 4},
             })
-        chart.set_title({"name": f"{office_title}: totaluri pe săptămâni", "name_font": {"size": 11}})
+        chart.set_title({"name": f"{office_title}: totalul pe săptămâni", "name_font": {"size": 11}})
         chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 640, "height": max(300, 20 * (len(weeks) + 2))})

@@ -206,7 +206,7 @@ def test_trends_sheet_has_native_charts_for_long_periods():
     assert wb.sheetnames == ["Raport", "Tendințe"]
     assert [[c.value for c in r] for r in wb["Tendințe"].iter_rows(max_col=3)] == [
         ["SERVICIUL PRESĂ", None, None],
-        ["Săptămâna", "Nr. lucrări", "Nr. documente produse"],
+        ["Săptămâna (ziua de luni)", "Nr. lucrări", "Nr. documente produse"],
         ["02.11.2026", 3, 4],
         ["09.11.2026", 5, 0],
     ]
