@@ -1,6 +1,7 @@
 """Weekly figures of an office over several weeks: what the trends page
 charts and tabulates, and what the XLSX „Tendințe” sheet draws. Pure: the
-weekly tallies are given (one ``Tally`` per week, as the store sums them).
+weekly tallies are given (one ``Tally`` per week, as the store sums them),
+or for the XLSX the store's weekly totals (``counted_keys``, ``weekly_table``).
 
 Per activity, one series per counter it uses: the week's total of plain
 counts, the sum of a breakdown's parts, or, for a daily activity, the days
