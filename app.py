@@ -141,6 +141,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     views.init_app(app)
     commands.init_app(app)
+    from domain.romanian import count_phrase
+    app.jinja_env.globals["count_phrase"] = count_phrase  # "1 rând", "3 rânduri", "20 de rânduri"
     return app
 
 

@@ -5,7 +5,7 @@
 prints one JSON object. ``ours`` = LocalStore.tally + build_report (what the
 report page does: SQLite sums, no object per row); ``pandas`` = read_sql + pivot_table over the same rows;
 ``xlsx`` = what the XLSX download does for the year: the tally, the report,
-the weekly tallies of the „Tendințe” sheet and build_xlsx (report sheets
+the weekly totals of the „Tendințe” sheet and build_xlsx (report sheets
 only); ``csv`` = the raw rows download (reports/rows_csv.py, read a month at
 a time); ``raw`` = XlsxWriter's own speed: the same rows written as plain
 cells of one sheet in constant_memory mode (what the old „Date” sheet cost).
@@ -20,7 +20,7 @@ import resource
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,12 +122,11 @@ def pandas_(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> d
 
 
 def xlsx(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict:
-    from domain.periods import Period, format_numeric
+    from domain.periods import Period
     from forms import load_catalog
     from reports.model import build_report, daily_keys
-    from reports.trends import office_totals, weeks_of
+    from reports.trends import counted_keys, weekly_table
     from reports.xlsx import build_xlsx
-    from domain.rows import Tally
     from sheets.local import LocalStore
 
     catalog = load_catalog(catalog_dir)
@@ -141,11 +140,9 @@ def xlsx(db: str, catalog_dir: str, start: date, end: date, repeat: int) -> dict
         w = time.perf_counter()
         tally, result = store.tally(catalog.slugs, start, end, daily)
         report = build_report(catalog, tally, period, today=date(2100, 1, 1), read_at=result.read_at)
-        sums = store.weekly_sums(catalog.slugs, start, end)  # what /report.xlsx does for „Tendințe”
-        weekly = [(wk, Tally(sums.get(wk.start - timedelta(days=wk.start.weekday()), {}), {}, {}))
-                  for wk in weeks_of(period)]
-        trends = [(o.title, [(format_numeric(wk.start), office_totals(o, t)) for wk, t in weekly])
-                  for o in catalog.offices]
+        # what /report.xlsx does for „Tendințe”
+        totals = store.weekly_totals(catalog.slugs, start, end, counted_keys(catalog.offices))
+        trends = weekly_table(catalog.offices, period, totals)
         parts.setdefault("data", []).append(time.perf_counter() - w)
         w = time.perf_counter()
         data = build_xlsx(report, trends=trends)

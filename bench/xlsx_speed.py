@@ -7,8 +7,9 @@ One synthetic year of 100 offices (bench/synthetic.py, ~400k rows) on the
 local store; each figure from a fresh process (bench/worker.py), best and
 median of 3 runs:
 
-- ``xlsx``: what /report.xlsx does — tally, report, 53 weekly tallies for the
-  „Tendințe” sheet, build_xlsx (Raport + Tendințe with 100 native charts);
+- ``xlsx``: what /report.xlsx does — tally, report, the weekly totals of the
+  „Tendințe” sheet (Store.weekly_totals), build_xlsx (Raport + Tendințe with
+  100 native charts);
 - ``csv``: what /report-rows.csv does — the rows read a month at a time and
   streamed as CSV (and when its first rows are ready);
 - ``raw``: XlsxWriter alone writing the same rows as plain cells of one sheet
@@ -33,7 +34,7 @@ def run(tmp: Path) -> str:
         "",
         "| what | best | median | CPU | file | peak RSS |",
         "|---|---|---|---|---|---|",
-        f"| **/report.xlsx**: tally + report + 53 weekly tallies + build_xlsx (Raport, Tendințe: 100 charts) | "
+        f"| **/report.xlsx**: tally + report + weekly totals + build_xlsx (Raport, Tendințe: 100 charts) | "
         f"**{x['best_s']:.2f} s** | {x['median_s']:.2f} s (data {x['data_median_s']:.2f} + write "
         f"{x['write_median_s']:.2f}) | {x['cpu_s']:.2f} s | {x['bytes'] / 2**10:.0f} KiB | {x['peak_mb']:.0f} MB |",
         f"| /report-rows.csv: {n:,} rows read a month at a time, streamed (first rows after "

@@ -14,7 +14,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Iterable, Mapping
 
 _NS = uuid.UUID("6f1c1d52-7f55-4d35-9d0b-3a4f1b0c9e21")
 
@@ -86,23 +86,28 @@ class Tally:
     clerks: dict[tuple[str, date], set[str]]
 
 
-def weekly_sums_of(rows: Iterable[Row], start: date, end: date, offices: Iterable[str]
-                   ) -> dict[date, dict[tuple[str, str, str], tuple[int, int, int]]]:
-    """Monday of each ISO week of ``start``..``end`` -> its sums (as ``Tally.sums``)
-    of ``rows`` of ``offices`` dated ``start``..``end``; weeks without rows left out."""
-    wanted = set(offices)
-    out: dict[date, dict[tuple[str, str, str], list[int]]] = {}
+def weekly_totals_of(rows: Iterable[Row], start: date, end: date,
+                     counted: Mapping[tuple[str, str, str], tuple[int, ...]]
+                     ) -> dict[tuple[str, date], tuple[int, ...]]:
+    """(office, Monday of the ISO week) -> per counter column (``lucrari``,
+    ``documente``) the sum of ``rows`` dated ``start``..``end`` whose (office,
+    activity, part) is a key of ``counted``, each counter taken where
+    ``counted[key]`` has 1 for it (0: left out). Weeks of an office without
+    such rows are left out. What the XLSX „Tendințe” sheet charts
+    (``reports.trends.counted_keys``); ``Store.weekly_totals`` computes the
+    same in the store."""
+    out: dict[tuple[str, date], list[int]] = {}
     for r in rows:
-        if r.office not in wanted or not start <= r.day <= end:
+        weights = counted.get((r.office, r.activity, r.part))
+        if weights is None or not start <= r.day <= end:
             continue
-        week = out.setdefault(r.day - timedelta(days=r.day.weekday()), {})
-        acc = week.get((r.office, r.activity, r.part))
+        key = (r.office, r.day - timedelta(days=r.day.weekday()))
+        acc = out.get(key)
         if acc is None:
-            acc = week[(r.office, r.activity, r.part)] = [0, 0, 0]
-        acc[0] += r.lucrari or 0
-        acc[1] += r.documente or 0
-        acc[2] += 1
-    return {monday: {k: tuple(v) for k, v in sums.items()} for monday, sums in out.items()}
+            acc = out[key] = [0, 0]
+        acc[0] += (r.lucrari or 0) * weights[0]
+        acc[1] += (r.documente or 0) * weights[1]
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def tally_rows(rows: Iterable[Row], start: date, end: date, offices: Iterable[str],

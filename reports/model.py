@@ -404,6 +404,12 @@ def _clerk_key(name: str) -> tuple[str, str]:
     return (name.casefold(), name)
 
 
+def _names(names) -> tuple[str, ...]:
+    """A day's clerks in order (one or none need no sorting: a year of a
+    hundred offices has 25,000 such days)."""
+    return tuple(names) if len(names) < 2 else tuple(sorted(names, key=_clerk_key))
+
+
 def _people(members: Sequence[str], absences: Mapping[str, Iterable[date]], clerks_by_day: dict,
             elapsed: Sequence[date]) -> tuple[tuple[PersonStatus, ...], frozenset[date]]:
     """Each member's missing and absent working days (names compared without
@@ -446,9 +452,10 @@ def _office_report(
     )
     # Every working day up to today, plus any other day that has entries
     # (a Saturday, a holiday, a day entered in advance).
-    shown = sorted(set(elapsed) | set(clerks_by_day))
+    working = set(elapsed)
+    shown = sorted(working | set(clerks_by_day))
     days = tuple(
-        DayStatus(d, tuple(sorted(clerks_by_day.get(d, ()), key=_clerk_key)), is_working_day(d))
+        DayStatus(d, _names(clerks_by_day.get(d, ())), d in working or is_working_day(d))
         for d in shown
     )
     people, closed_days = _people(members, absences or {}, clerks_by_day, elapsed)

@@ -1,6 +1,7 @@
 """Weekly figures of an office over several weeks: what the trends page
 charts and tabulates, and what the XLSX „Tendințe” sheet draws. Pure: the
-weekly tallies are given (one ``Tally`` per week, as the store sums them).
+weekly tallies are given (one ``Tally`` per week, as the store sums them),
+or for the XLSX the store's weekly totals (``counted_keys``, ``weekly_table``).
 
 Per activity, one series per counter it uses: the week's total of plain
 counts, the sum of a breakdown's parts, or, for a daily activity, the days
@@ -10,8 +11,8 @@ breakdowns (daily yes/no activities are not quantities and stay out).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Sequence
+from datetime import date, timedelta
+from typing import Iterable, Mapping, Sequence
 
 from domain.periods import Period, format_numeric
 from domain.rows import Tally
@@ -91,6 +92,28 @@ def office_totals(office: Office, tally: Tally) -> tuple[int, ...]:
     return tuple(
         sum(_value(tally, office, a, c) for a in office.activities if a.kind != "daily" and c in a.counters)
         for c in COUNTERS)
+
+
+def counted_keys(offices: Iterable[Office]) -> dict[tuple[str, str, str], tuple[int, ...]]:
+    """What ``office_totals`` adds up, as the ``counted`` of
+    ``Store.weekly_totals``: (office, activity, part) of every plain count and
+    breakdown part -> per counter 1 if the activity has it, else 0."""
+    return {(office.slug, a.id, part): tuple(int(c in a.counters) for c in COUNTERS)
+            for office in offices for a in office.activities if a.kind != "daily"
+            for part in ([p.key for p in a.parts] if a.kind == "breakdown" else [""])}
+
+
+def weekly_table(offices: Iterable[Office], period: Period,
+                 totals: Mapping[tuple[str, date], tuple[int, ...]]
+                 ) -> list[tuple[str, list[tuple[str, tuple[int, ...]]]]]:
+    """The XLSX „Tendințe” sheet's figures: per office (title) each week of
+    ``period`` (its label, "23.11.2026") with its totals per counter, from
+    ``Store.weekly_totals`` of ``counted_keys`` (weeks without rows: 0). The
+    same figures as ``office_totals`` of each week's tally."""
+    zero = (0,) * len(COUNTERS)
+    weeks = [(format_numeric(w.start), w.start - timedelta(days=w.start.weekday())) for w in weeks_of(period)]
+    return [(o.title, [(label, tuple(totals.get((o.slug, monday), zero))) for label, monday in weeks])
+            for o in offices]
 
 
 def build_trends(office: Office, weekly: Sequence[tuple[Period, Tally]]) -> Trends:

@@ -39,6 +39,8 @@ RAPORT_WIDTHS = (28, 70, 14, 16)
 #: With a comparison: per counter its figure, the previous one and the change.
 COMPARE_WIDTHS = (24, 52, 11, 13, 10, 13, 14, 10)
 TRENDS_WIDTHS = (34, 14, 16)
+#: The weeks are named by their Monday, as on the trends page.
+TRENDS_WEEK = "Săptămâna (ziua de luni)"
 SIGNATURES = ("Întocmit", "Verificat", "Aprobat")
 SIGNATURE_LINES = ("Nume: ", "Data: ", "Semnătura: ")
 BLANK_LINE = "_" * 22
@@ -83,6 +85,8 @@ def _line_count(text: str, width: float, per_width: float = _CHARS_PER_WIDTH) ->
     """Estimated lines of ``text`` wrapped in a column ``width`` wide."""
     chars = max(1, int(width * per_width))
     return sum(
+        # a part that fits (most count cells) is one line, without textwrap
+        1 if len(part) <= chars and "\t" not in part else
         max(1, len(textwrap.wrap(part, chars, break_long_words=True, break_on_hyphens=False)))
         for part in text.split("\n")
     )
@@ -299,7 +303,7 @@ def _write_trends(ws: Worksheet, wb: xlsxwriter.Workbook, f: _Formats, trends) -
     for office_title, weeks in trends:
         ws.write_string(r, 0, office_title, f.sign_title)
         head = r + 1
-        ws.write_string(head, 0, "Săptămâna", f.d_header)
+        ws.write_string(head, 0, TRENDS_WEEK, f.d_header)
         for col, title in enumerate(COUNTERS.values(), start=1):
             ws.write_string(head, col, title, f.d_header)
         for i, (label, totals) in enumerate(weeks, start=head + 1):
@@ -315,7 +319,7 @@ def _write_trends(ws: Worksheet, wb: xlsxwriter.Workbook, f: _Formats, trends) -
                 "values": [ws.name, head + 1, col, last, col],
                 "marker": {"type": "circle", "size": 4},
             })
-        chart.set_title({"name": f"{office_title}: totaluri pe săptămâni", "name_font": {"size": 11}})
+        chart.set_title({"name": f"{office_title}: totalul pe săptămâni", "name_font": {"size": 11}})
         chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 640, "height": max(300, 20 * (len(weeks) + 2))})

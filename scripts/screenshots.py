@@ -9,7 +9,8 @@ accounts' printed passwords and photographs, with Debian's Chromium
 (/usr/bin/chromium, never a downloaded browser): sign-in, home, the entry
 form, the entry form with errors, the weekly report, the report printed
 (A4 landscape, page 1), the supervisors' grid, the users page, the entry
-form on a phone and the trends page. Each PNG is 1280 px wide (the phone one 390) and
+form on a phone and the trends page (with 11 more weeks of figures than
+the demo's one, and this week begun: ``load_history``). Each PNG is 1280 px wide (the phone one 390) and
 must stay under 300 KB: the script fails otherwise.
 """
 from __future__ import annotations
@@ -40,6 +41,64 @@ def last_working_day():
     return day
 
 
+#: The seed week's figures scaled, week by week, for the 11 weeks before the
+#: demo's: the trends page then has a curve to show (oldest first).
+HISTORY = (0.62, 0.71, 0.80, 0.74, 0.90, 0.97, 0.85, 1.04, 0.93, 1.10, 0.96)
+
+
+def load_history(instance: Path) -> None:
+    """What the screenshots need beyond the demo (which fills one week and
+    stays so, as the README says): the 11 weeks before it, for the trends
+    page, and this week's first days entered by presa1 only, so the clerk's
+    home shows filled days beside missing ones. Written into the server's
+    local store (SQLite, WAL: the running server reads them at once)."""
+    import demo
+    from commands import DEMO_USERS
+    from devtools.dates import START
+    from domain.clock import Clock
+    from domain.periods import Period, last_complete_week
+    from domain.rows import Row
+    from forms import load_catalog
+    from sheets.local import LocalStore
+
+    catalog = load_catalog(ROOT / "forms")
+    store = LocalStore(instance / "entries.sqlite3", Clock(START))
+    figures = demo.seed_figures()
+    today = bucharest_today()
+    weeks, week = [], last_complete_week(today)
+    for factor in reversed(HISTORY):
+        week = week.prev()
+        weeks.append((week.working_days, factor))
+    this_week = [d for d in Period.week_of(today).working_days if d < today][:-1]
+    for office in catalog.offices:
+        clerks = [u for u, _, offices in DEMO_USERS if office.slug in offices]
+        plan = [(days, factor, clerks) for days, factor in weeks] + [(this_week, 0.55, clerks[:1])]
+        for days, factor, who in plan:
+            if not days:
+                continue
+            entries: dict[tuple, dict[str, Row]] = {}
+            for act in office.activities:
+                spec = figures[office.slug].get(act.id)
+                if spec == "daily":
+                    for d in days:
+                        entries.setdefault((d, who[0]), {})[act.id] = Row(office.slug, d, act.id, who[0], lucrari=1)
+                    continue
+                for key, total in (spec or {}).items():
+                    slots = [(d, c) for d in days for c in who]
+                    for (d, c), value in zip(slots, demo.split(round(int(total) * factor), len(slots))):
+                        if not value:
+                            continue
+                        rows = entries.setdefault((d, c), {})
+                        if act.kind == "breakdown":
+                            rows[f"{act.id}/{key}"] = Row(office.slug, d, act.id, c, part=key,
+                                                          **{act.counters[0]: value})
+                        else:
+                            row = rows.get(act.id) or Row(office.slug, d, act.id, c)
+                            rows[act.id] = row.with_changes(**{key: value})
+            for (d, c), rows in entries.items():
+                store.save_day(office.slug, d, c, list(rows.values()))
+
+
 def take(out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -47,6 +106,7 @@ def take(out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="screenshots-") as tmp:
         server = start_server("local", Path(tmp), demo=True)
         try:
+            load_history(server.instance)
             with sync_playwright() as pw:
                 browser = launch(pw)
 
@@ -83,6 +143,8 @@ def take(out: Path) -> list[Path]:
 
                 page = page_as("sef")
                 page.goto("/report")
+                page.get_by_role("link", name="Săptămâna trecută").click()  # the demo's week: the document
+                page.wait_for_load_state()
                 shot(page, "05-report", full_page=True, max_height=1200)
                 page.emulate_media(media="print")
                 pdf = Path(tmp) / "report.pdf"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable, Protocol, Sequence, runtime_checkable
+from typing import Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from domain.rows import Problem, Row, Tally
 from domain.saving import Entry, FieldChange
@@ -108,10 +108,12 @@ class Store(Protocol):
     def row(self, office: str, row_id: str) -> Row:
         """One row of ``office`` as the pages show it; RowNotFound if none."""
 
-    def weekly_sums(self, offices: Iterable[str], start: date, end: date
-                    ) -> dict[date, dict[tuple[str, str, str], tuple[int, int, int]]]:
-        """``domain.rows.weekly_sums_of`` of the rows: per ISO week (its Monday)
-        the sums a tally holds, in one pass (the XLSX's „Tendințe” sheet)."""
+    def weekly_totals(self, offices: Iterable[str], start: date, end: date,
+                      counted: Mapping[tuple[str, str, str], tuple[int, ...]]
+                      ) -> dict[tuple[str, date], tuple[int, ...]]:
+        """``domain.rows.weekly_totals_of`` of the rows: per office and ISO
+        week (its Monday) the totals of the ``counted`` activities, in one
+        pass (the XLSX's „Tendințe” sheet)."""
 
     def update_row(self, office: str, row_id: str, changes: dict, by: str) -> tuple[Row, Row]:
         """Correct ``lucrari``/``documente``/``note`` of one row (supervisors);

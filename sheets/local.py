@@ -10,7 +10,7 @@ import sqlite3
 from dataclasses import fields
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from domain.clock import Clock
 from domain.saving import Entry, FieldChange, SaveConflict, plan_save
@@ -35,8 +35,23 @@ CREATE TABLE IF NOT EXISTS rows (
     changed_by TEXT NOT NULL DEFAULT '',
     changed_at TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS rows_office_day ON rows (office, day);
+CREATE INDEX IF NOT EXISTS rows_office_day_clerk ON rows (office, day, clerk);
+DROP INDEX IF EXISTS rows_office_day;
+CREATE INDEX IF NOT EXISTS rows_activity_week ON rows (office, activity, part, {week}, day, lucrari, documente);
 """
+#: A day's ISO week as a number (weeks since Monday 5 January 1970). The same
+#: text in the index above and in the queries, so that SQLite reads it from
+#: the index: a GROUP BY on (office, activity, part, week) then streams in the
+#: index's order, with no sort and no visit to the table.
+_WEEK = "CAST((julianday(day) - 2440591.5) / 7 AS INTEGER)"
+_EPOCH_MONDAY = date(1970, 1, 5)
+_SCHEMA = _SCHEMA.replace("{week}", _WEEK)
+#: The two ways to read a period: its days of each office (a range of
+#: ``BY_DAY``, then a sort to group), or every row of each office in the
+#: activity index, whose order is already the grouping's (``BY_ACTIVITY``,
+#: about four times cheaper a row, but it reads the office's other periods
+#: too). ``_by_activity`` picks the cheaper for a period.
+BY_DAY, BY_ACTIVITY = "rows_office_day_clerk", "rows_activity_week"
 #: Row's fields in declaration order: read() builds Row(*values) from them.
 _READ_FIELDS = ("office", "day", "activity", "clerk", "lucrari", "documente", "part", "note", "entered_at",
                 "changed_by", "changed_at", "row_id")
@@ -49,6 +64,23 @@ def _row(record: sqlite3.Row) -> Row:
     values = dict(record)
     values["day"] = date.fromisoformat(values["day"])
     return Row(**values)
+
+
+def _day_parser(start: date, end: date):
+    """ISO text -> date for days of ``start``..``end``: a lookup in a table
+    of the period's days (one date object per day), or for a period of more
+    than ten years a cache filled as days come."""
+    if (end - start).days <= 3660:
+        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        return {d.isoformat(): d for d in days}.__getitem__
+    cache: dict[str, date] = {}
+
+    def parse(text: str) -> date:
+        parsed = cache.get(text)
+        if parsed is None:
+            parsed = cache[text] = date.fromisoformat(text)
+        return parsed
+    return parse
 
 
 class LocalStore:
@@ -146,56 +178,85 @@ class LocalStore:
         tests/test_store_contract.py checks that both agree."""
         return self._tally(offices, start, end, daily), ReadResult(read_at=self.clock.now())
 
+    def _by_activity(self, con, offices: list[str], start: date, end: date) -> bool:
+        """True when ``start``..``end`` covers a quarter or more of the days
+        between the first and the last rows of ``offices``: reading all their
+        rows in activity order then costs less than the period's range and
+        its sort (bench/RESULTS.md). Two index seeks per office."""
+        first = last = None
+        for office in offices:
+            lo, hi = con.execute("SELECT (SELECT MIN(day) FROM rows WHERE office = ?), "
+                                 "(SELECT MAX(day) FROM rows WHERE office = ?)", (office, office)).fetchone()
+            if lo is not None:
+                first, last = min(first or lo, lo), max(last or hi, hi)
+        if first is None:
+            return False
+        first, last = date.fromisoformat(first), date.fromisoformat(last)
+        overlap = (min(end, last) - max(start, first)).days + 1
+        return overlap * 4 >= (last - first).days + 1
+
     def _tally(self, offices: Iterable[str], start: date, end: date, daily: set[tuple[str, str]]) -> Tally:
         offices = list(offices)
         where = f"office IN ({', '.join('?' * len(offices))}) AND day BETWEEN ? AND ?"
         args = (*offices, start.isoformat(), end.isoformat())
         daily_ids = sorted({a for o, a in daily if o in offices})
-        days: dict[str, date] = {}
-
-        def day(text: str) -> date:
-            parsed = days.get(text)
-            if parsed is None:
-                parsed = days[text] = date.fromisoformat(text)
-            return parsed
+        day = _day_parser(start, end)
 
         with self._connect() as con:
             con.row_factory = None
+            index = BY_ACTIVITY if self._by_activity(con, offices, start, end) else BY_DAY
             sums = {
-                (o, a, p): (lu, do, n)
+                (o, a, p): (int(lu), int(do), n)
                 for o, a, p, lu, do, n in con.execute(
                     "SELECT office, activity, part, TOTAL(lucrari), TOTAL(documente), COUNT(*) "
-                    f"FROM rows WHERE {where} GROUP BY office, activity, part", args)
+                    f"FROM rows INDEXED BY {index} WHERE {where} GROUP BY office, activity, part", args)
             }
+            # Lists in one string per group: a few hundred (office, activity)
+            # and one (office, day) per office and day, not a row per value.
             done: dict[tuple[str, str], set[date]] = {}
             if daily_ids:
-                for o, a, d in con.execute(
-                        f"SELECT DISTINCT office, activity, day FROM rows WHERE {where} AND part = '' "
-                        f"AND lucrari != 0 AND activity IN ({', '.join('?' * len(daily_ids))})",
+                for o, a, listed in con.execute(
+                        f"SELECT office, activity, group_concat(DISTINCT day) FROM rows INDEXED BY {index} "
+                        f"WHERE {where} AND part = '' AND lucrari != 0 "
+                        f"AND activity IN ({', '.join('?' * len(daily_ids))}) GROUP BY office, activity",
                         (*args, *daily_ids)):
                     if (o, a) in daily:
-                        done.setdefault((o, a), set()).add(day(d))
-            clerks: dict[tuple[str, date], set[str]] = {}
-            for o, d, c in con.execute(f"SELECT DISTINCT office, day, clerk FROM rows WHERE {where} AND clerk != ''",
-                                       args):
-                clerks.setdefault((o, day(d)), set()).add(c)
-        return Tally({k: (int(lu), int(do), n) for k, (lu, do, n) in sums.items()}, done, clerks)
+                        done[(o, a)] = set(map(day, listed.split(",")))
+            # Names as hex, so that a comma in one cannot split it.
+            clerks: dict[tuple[str, date], set[str]] = {
+                (o, day(d)): {bytes.fromhex(h).decode() for h in listed.split(",")}
+                for o, d, listed in con.execute(
+                    f"SELECT office, day, group_concat(DISTINCT hex(clerk)) FROM rows INDEXED BY {BY_DAY} "
+                    f"WHERE {where} AND clerk != '' GROUP BY office, day", args)
+            }
+        return Tally(sums, done, clerks)
 
-    def weekly_sums(self, offices: Iterable[str], start: date, end: date
-                    ) -> dict[date, dict[tuple[str, str, str], tuple[int, int, int]]]:
-        """One GROUP BY over the period, bucketed by ISO week in SQLite."""
+    def weekly_totals(self, offices: Iterable[str], start: date, end: date,
+                      counted: Mapping[tuple[str, str, str], tuple[int, ...]]
+                      ) -> dict[tuple[str, date], tuple[int, ...]]:
+        """Summed by SQLite: per (office, activity, part, week) from the
+        activity index, then the ``counted`` ones per (office, week), so a
+        year of 100 offices returns 5,300 small tuples."""
         offices = list(offices)
-        monday = start - timedelta(days=start.weekday())
-        out: dict[date, dict] = {}
         with self._connect() as con:
             con.row_factory = None
-            for week, o, a, p, lu, do, n in con.execute(
-                    "SELECT CAST((julianday(day) - julianday(?)) / 7 AS INTEGER) AS w, office, activity, part, "
-                    "TOTAL(lucrari), TOTAL(documente), COUNT(*) FROM rows "
-                    f"WHERE office IN ({', '.join('?' * len(offices))}) AND day BETWEEN ? AND ? "
-                    "GROUP BY w, office, activity, part",
-                    (monday.isoformat(), *offices, start.isoformat(), end.isoformat())):
-                out.setdefault(monday + timedelta(weeks=week), {})[(o, a, p)] = (int(lu), int(do), n)
+            index = BY_ACTIVITY if self._by_activity(con, offices, start, end) else BY_DAY
+            con.execute("CREATE TEMP TABLE counted (office TEXT, activity TEXT, part TEXT, lu INTEGER, "
+                        "do INTEGER, PRIMARY KEY (office, activity, part)) WITHOUT ROWID")
+            wanted = set(offices)
+            con.executemany("INSERT INTO temp.counted VALUES (?, ?, ?, ?, ?)",
+                            [(*k, *w) for k, w in counted.items() if k[0] in wanted])
+            out = {
+                (o, _EPOCH_MONDAY + timedelta(weeks=w)): (int(lu), int(do))
+                for o, w, lu, do in con.execute(
+                    "SELECT s.office, s.w, TOTAL(s.lu * k.lu), TOTAL(s.do * k.do) FROM ("
+                    f"SELECT office, activity, part, {_WEEK} AS w, TOTAL(lucrari) AS lu, TOTAL(documente) AS do "
+                    f"FROM rows INDEXED BY {index} WHERE office IN ({', '.join('?' * len(offices))}) "
+                    "AND day BETWEEN ? AND ? GROUP BY office, activity, part, w) AS s "
+                    "JOIN temp.counted AS k ON k.office = s.office AND k.activity = s.activity AND k.part = s.part "
+                    "GROUP BY s.office, s.w", (*offices, start.isoformat(), end.isoformat()))
+            }
+            con.execute("DROP TABLE temp.counted")
         return out
 
     def row(self, office: str, row_id: str) -> Row:

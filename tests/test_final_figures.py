@@ -270,7 +270,7 @@ def test_the_xlsx_trends_sheet_through_the_app_equals_the_weeks_sums(app, as_use
     rows = [[c.value for c in row] for row in wb["Tendințe"].iter_rows(max_col=3)]
     assert rows == [
         ["SERVICIUL PRESĂ", None, None],
-        ["Săptămâna", "Nr. lucrări", "Nr. documente produse"],
+        ["Săptămâna (ziua de luni)", "Nr. lucrări", "Nr. documente produse"],
         ["01.11.2026", 0, 0],   # the period's first week, clipped to 1 Nov (a Sunday)
         ["02.11.2026", 2 + 1 + 5 + 3 + 1 + 5, 2 + 3],
         ["09.11.2026", 0, 0],

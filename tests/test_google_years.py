@@ -14,6 +14,7 @@ from domain.rows import Row
 from forms import load_catalog
 from reports.model import build_report, daily_keys
 from domain.periods import parse_period
+from reports.trends import counted_keys
 from sheets.local import LocalStore
 from sheets_emulator import EmulatorServer
 from app import create_app
@@ -150,6 +151,9 @@ def test_new_year_two_spreadsheets(tmp_path, server, emu, monkeypatch):
     assert (period.start, period.end) == NEW_YEAR_WEEK
     assert build_report(catalog, tally, period, today=JAN4) == build_report(catalog, local_tally, period, today=JAN4)
     assert tally.sums[("presa", "l544-studiere", "")] == (3 + 4, 0, 2)
+    counted = counted_keys([catalog.office(o) for o in offices])
+    totals = store.weekly_totals(offices, *NEW_YEAR_WEEK, counted)  # the XLSX's „Tendințe”, across both
+    assert totals == local.weekly_totals(offices, *NEW_YEAR_WEEK, counted) and totals
     page = app.test_client()
     assert login(page, "supervisor").status_code == 302
     html = page.get("/report?week=2026-W53").get_data(as_text=True)
@@ -159,8 +163,9 @@ def test_new_year_two_spreadsheets(tmp_path, server, emu, monkeypatch):
     row = next(r for r in store.read(["presa"], DEC30, DEC30).rows if r.activity == "l544-studiere")
     emu.reset_counts()
     before, after = store.update_row("presa", row.row_id, {"lucrari": 30}, "supervisor")
-    # as with one spreadsheet: looking for the row in 2027's first costs nothing more
-    assert emu.counts()["endpoints"] == {"values.get": 1, "spreadsheets.batchUpdate": 1}
+    # as with one spreadsheet (read, the check right before the write, the write):
+    # looking for the row in 2027's first costs nothing more
+    assert emu.counts()["endpoints"] == {"values.get": 1, "values.batchGet": 1, "spreadsheets.batchUpdate": 1}
     assert (before.lucrari, after.lucrari) == (3, 30)
     assert store.sync_queue.counts()["pending"] == 0
     assert ("2026-12-30", "l544-studiere", "", "clerk", "30", "") in sheet_rows(emu, SS26)

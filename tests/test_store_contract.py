@@ -262,25 +262,43 @@ def test_save_entry_blanked_figures_delete_rows_but_not_notes(store):
     assert mine(store) == [("adrese-email", False, None, None, "de văzut", "")]
 
 
-def test_weekly_sums_equal_the_weeks_tallies(store):
-    """Store.weekly_sums (one GROUP BY on the local store) is, week by week,
-    what tally_rows sums from read() — the XLSX „Tendințe” sheet's figures."""
-    from domain.rows import tally_rows
+def test_weekly_totals_equal_the_weeks_office_totals(store):
+    """Store.weekly_totals (summed by SQLite on the local store) is, week by
+    week and office by office, what office_totals makes of tally_rows of
+    read() — the XLSX „Tendințe” sheet's figures: plain counts and breakdown
+    parts of the catalog, each counter only where its activity has it; daily
+    activities, activities and parts not in the catalog left out."""
+    from domain.rows import tally_rows, weekly_totals_of
+    from forms import load_catalog
+    from reports.trends import counted_keys, office_totals
 
+    from tests.conftest import ROOT
+
+    catalog = load_catalog(ROOT / "forms")
     days = [date(2026, 11, 2), date(2026, 11, 8), date(2026, 11, 9), date(2026, 11, 25), date(2026, 12, 1)]
     for i, day in enumerate(days):
-        store.save_day("presa", day, "ana", [Row("presa", day, "l544-studiere", "ana", lucrari=i + 1),
-                                             Row("presa", day, "solicitari-presa", "ana", lucrari=2, part="scrise")])
+        store.save_day("presa", day, "ana", [
+            Row("presa", day, "l544-studiere", "ana", lucrari=i + 1, documente=100),  # documente: not its counter
+            Row("presa", day, "solicitari-presa", "ana", lucrari=2, part="scrise"),
+            Row("presa", day, "solicitari-presa", "ana", lucrari=1000, part="fax"),  # a part not in the catalog
+            Row("presa", day, "monitorizare-presa", "ana", lucrari=1),  # daily: not a quantity
+            Row("presa", day, "scoasa-din-catalog", "ana", lucrari=1000, documente=1000)])
         store.save_day("consiliere", day, "ion", [Row("consiliere", day, "brp-petenti", "ion", lucrari=10 * i,
                                                       documente=i)])
     start, end = date(2026, 11, 4), date(2026, 11, 30)  # clipped first week; 1 Dec left out
     offices = ["presa", "consiliere"]
-    got = store.weekly_sums(offices, start, end)
+    counted = counted_keys(catalog.office(o) for o in offices)
+    got = store.weekly_totals(offices, start, end, counted)
     rows = store.read(offices, start, end, fresh=True).rows
     expected = {}
-    for monday in (date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 23)):
-        sums = tally_rows(rows, max(monday, start), monday + timedelta(days=6), offices, set()).sums
-        if sums:
-            expected[monday] = sums
-    assert got == expected
-    assert got[date(2026, 11, 2)][("presa", "l544-studiere", "")] == (2, 0, 1)  # 8 Nov only (2 Nov is before start)
+    for monday in (date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)):
+        tally = tally_rows(rows, max(monday, start), monday + timedelta(days=6), offices, set())
+        for o in offices:
+            if any(k[0] == o for k in tally.sums):
+                expected[(o, monday)] = office_totals(catalog.office(o), tally)
+    assert got == expected == weekly_totals_of(rows, start, end, counted)
+    assert got == {  # 2 Nov is before the start; 1 Dec after the end
+        ("presa", date(2026, 11, 2)): (2 + 2, 0), ("consiliere", date(2026, 11, 2)): (10, 1),
+        ("presa", date(2026, 11, 9)): (3 + 2, 0), ("consiliere", date(2026, 11, 9)): (20, 2),
+        ("presa", date(2026, 11, 23)): (4 + 2, 0), ("consiliere", date(2026, 11, 23)): (30, 3),
+    }

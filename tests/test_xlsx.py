@@ -206,7 +206,7 @@ def test_trends_sheet_has_native_charts_for_long_periods():
     assert wb.sheetnames == ["Raport", "Tendințe"]
     assert [[c.value for c in r] for r in wb["Tendințe"].iter_rows(max_col=3)] == [
         ["SERVICIUL PRESĂ", None, None],
-        ["Săptămâna", "Nr. lucrări", "Nr. documente produse"],
+        ["Săptămâna (ziua de luni)", "Nr. lucrări", "Nr. documente produse"],
         ["02.11.2026", 3, 4],
         ["09.11.2026", 5, 0],
     ]
@@ -259,3 +259,28 @@ def test_libreoffice_converts_it_to_pdf(tmp_path):
     assert pdf.exists(), f"no PDF produced: {result.stdout} {result.stderr}"
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 5000
+
+
+def test_line_count_of_short_parts_is_textwraps():
+    """_line_count skips textwrap for a part that fits its column: the same
+    estimate as textwrap's for every text of the catalogs and for edge cases."""
+    import random
+    import textwrap
+
+    from reports.xlsx import _line_count
+
+    def wrapped(text, width, per_width=1.12):
+        chars = max(1, int(width * per_width))
+        return sum(max(1, len(textwrap.wrap(p, chars, break_long_words=True, break_on_hyphens=False)))
+                   for p in text.split("\n"))
+
+    catalog = load_catalog(Path(__file__).resolve().parents[1] / "forms")
+    texts = [a.text for o in catalog.offices for a in o.activities] + [wt.title for o in catalog.offices
+                                                                        for wt in o.work_types]
+    rnd = random.Random(14)
+    texts += ["", " ", "\n", "12", "- 73 discuții telefonice\n- 1 scrisă", "a\tb", "\t" * 3, "x" * 40,
+              "cuvânt " * 9] + ["".join(rnd.choice("ab \t\nșț-") for _ in range(rnd.randint(0, 60)))
+                                for _ in range(300)]
+    for text in texts:
+        for width in (3, 10, 14, 16, 28, 70):
+            assert _line_count(text, width) == wrapped(text, width), (text, width)

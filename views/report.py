@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.rows import Tally
-
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
@@ -12,7 +10,7 @@ from views.access import catalog, catalogs, fresh_requested, office_for, people_
 from views.audit import record_hand_edits, trail_lines
 from reports.model import build_report, with_previous
 from reports.rows_csv import stream_csv
-from reports.trends import office_totals, weeks_of
+from reports.trends import counted_keys, weekly_table
 from domain.periods import Period, PeriodError, format_numeric, parse_period, presets
 from reports.xlsx import build_xlsx
 
@@ -94,14 +92,11 @@ def _trends(report):
     for the XLSX „Tendințe” sheet; () for shorter ones."""
     if len(report.period.iso_weeks) < TRENDS_MIN_WEEKS:
         return ()
-    slugs = [o.slug for o in report.offices]
-    # Office totals leave daily activities out: the weeks' sums, in one pass.
-    sums = store().weekly_sums(slugs, report.period.start, report.period.end)
-    weekly = [(week, Tally(sums.get(week.start - timedelta(days=week.start.weekday()), {}), {}, {}))
-              for week in weeks_of(report.period)]
-    layout = _labels(report.period)
-    return [(o.title, [(format_numeric(w.start), office_totals(layout.office(o.slug), t)) for w, t in weekly])
-            for o in report.offices]
+    offices = [_labels(report.period).office(o.slug) for o in report.offices]
+    # The offices' weekly totals (daily activities left out), summed by the store.
+    totals = store().weekly_totals([o.slug for o in offices], report.period.start, report.period.end,
+                                   counted_keys(offices))
+    return weekly_table(offices, report.period, totals)
 
 
 def _file_name(report, service, prefix="raport") -> str:

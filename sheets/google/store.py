@@ -26,12 +26,12 @@ import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import requests
 
 from domain.clock import iso_at
-from domain.rows import Row, Tally, row_id_for, tally_rows, weekly_sums_of
+from domain.rows import Row, Tally, row_id_for, tally_rows, weekly_totals_of
 from domain.saving import Entry, FieldChange, SaveConflict, plan_save
 from domain.trail import TrailLine
 from settings import default
@@ -187,10 +187,10 @@ class GoogleStore:
         self.outbox.add_protect(office, start, end, closed, by, iso_at(self.clock()))
         self.deliver_now(office)
 
-    def weekly_sums(self, offices: Iterable[str], start: date, end: date
-                    ) -> dict[date, dict[tuple[str, str, str], tuple[int, int, int]]]:
-        offices = list(offices)
-        return weekly_sums_of(self.read(offices, start, end).rows, start, end, offices)
+    def weekly_totals(self, offices: Iterable[str], start: date, end: date,
+                      counted: Mapping[tuple[str, str, str], tuple[int, ...]]
+                      ) -> dict[tuple[str, date], tuple[int, ...]]:
+        return weekly_totals_of(self.read(list(offices), start, end).rows, start, end, counted)
 
     def worksheet_url(self, slug: str) -> str:
         """Link to the office's worksheet (no network call)."""

@@ -35,7 +35,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from domain.rows import Row, tally_rows, weekly_sums_of
+from domain.rows import Row, tally_rows, weekly_totals_of
 from domain.saving import Entry
 
 from ..base import ReadResult, RowNotFound
@@ -254,12 +254,12 @@ class YearlyStore:
         result = self.read(offices, start, end, fresh=fresh)
         return tally_rows(result.rows, start, end, offices, daily), replace(result, rows=[])
 
-    def weekly_sums(self, offices: Iterable[str], start: date, end: date):
+    def weekly_totals(self, offices: Iterable[str], start: date, end: date, counted):
         offices = list(offices)
         parts = self._parts(start, end)
         if len(parts) <= 1:
-            return self._single(parts).weekly_sums(offices, start, end)
-        return weekly_sums_of(self.read(offices, start, end).rows, start, end, offices)
+            return self._single(parts).weekly_totals(offices, start, end, counted)
+        return weekly_totals_of(self.read(offices, start, end).rows, start, end, counted)
 
     def _holder(self, office: str, row_id: str):
         """The store whose spreadsheet holds the row, and the row: this year's

@@ -61,6 +61,13 @@ PAGES = {
     "catalog": ("admin", "/catalog"),
     "catalog-history": ("admin", "/catalog/presa/history"),
     "forbidden": ("presa1", "/entry/consiliere"),
+    "home-supervisor": ("sef", "/"),
+    "trends": ("sef", "/trends?service=presa"),
+    "trends-year": ("sef", "/trends?service=consiliere&weeks=52"),
+    "audit": ("sef", f"/audit?service=presa&week={week_slug(bucharest_today())}"),
+    "password": ("presa2", "/password"),
+    "user-edit": ("admin", "/users/presa1"),
+    "not-found": ("sef", "/nu-exista"),
 }
 
 
@@ -99,6 +106,34 @@ def test_entry_form_with_errors_is_accessible(demo_server, open_page):
     for i in range(2):
         field = invalid.nth(i)
         expect(page.locator(f"#{field.get_attribute('aria-describedby')}")).to_have_class("field-error")
+
+
+def test_grid_absences_errors_and_audit_are_accessible(demo_server, open_page):
+    """The supervisors' grid after an absence is marked and after a refused
+    figure, then the week's audit trail: in a week of this test's own."""
+    week = "2026-W36"  # 31 August – 4 September 2026
+    page = open_page(demo_server, "sef")
+    page.goto(f"/data/presa?week={week}")
+    page.locator("#absence-clerk").select_option("presa2")
+    page.locator("#absence-start").fill("01.09.2026")
+    page.locator("#absence-end").fill("02.09.2026")
+    page.get_by_role("button", name="Marchează absent").click()
+    expect(page.locator("main")).to_contain_text("presa2 este marcat absent")
+    check_page(page, "data-absence")
+
+    cell = page.locator(".data-grid input[inputmode=numeric]").first
+    cell.fill("abc")
+    page.get_by_role("button", name="Salvează").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator("[aria-invalid=true]")).to_have_count(1)
+    check_page(page, "data-grid-errors")
+
+    page.locator(".data-grid input[inputmode=numeric]").first.fill("4")
+    page.get_by_role("button", name="Salvează").click()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    page.goto(f"/audit?service=presa&week={week}")
+    expect(page.locator("main")).to_contain_text("presa2")  # the absence, and the figure typed
+    check_page(page, "audit-lines")
 
 
 FOCUS_STYLE = """() => {
@@ -156,7 +191,7 @@ def test_store_pages_are_accessible_on_each_backend(server, open_page, url):
     check_page(page, f"{server.backend}-{url.strip('/').replace('/', '-')}")
 
 
-@pytest.mark.parametrize("name", ["login", "home", "entry", "report", "data", "users"])
+@pytest.mark.parametrize("name", ["login", "home", "entry", "report", "data", "users", "trends", "audit"])
 def test_phone_pages_reflow_without_page_scrolling(demo_server, open_page, name):
     """WCAG 1.4.10 on a 390 px wide phone: the page never scrolls sideways;
     wide tables scroll inside themselves, reachable by keyboard (axe's
