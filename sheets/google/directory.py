@@ -61,6 +61,7 @@ class Directory:
         self._remembered: dict[str, tuple[int, str]] = outbox.sheet_ids()  # office -> (sheetId, title)
         self._headers: dict[str, HeaderRecord] = {}  # office -> its worksheet's header
         self._created_here: set[int] = set()  # worksheets this process created and has not written yet
+        self.on_metadata = None  # on_metadata(Meta) after each metadata read (the capacity page's cell count)
 
     def title(self, office: str) -> str:
         o = self.catalog.office(office)
@@ -84,6 +85,8 @@ class Directory:
         meta = Meta(data.get("properties", {}).get("locale", ""), sheets, self.tuning.clock())
         with self._lock:
             self._meta = meta
+        if self.on_metadata is not None:
+            self.on_metadata(meta)
         return meta
 
     def forget(self) -> None:
@@ -146,6 +149,33 @@ class Directory:
         with self._lock:
             self._created_here.update(i.sheet_id for i in created)  # empty: the first write may append
         return self.resolve(office, self.metadata())
+
+    def sheets(self, offices: Sequence[str]) -> dict[str, SheetInfo]:
+        """Each office's worksheet, the missing ones created together in ONE write
+        (``sheet(create=True)`` for many offices)."""
+        with self._lock:
+            cached = self._meta is not None
+        meta = self.metadata()
+        found = {o: self.resolve(o, meta) for o in offices}
+        missing = [o for o, info in found.items() if info is None]
+        if missing and cached:  # made by another process since we looked? look again before creating
+            meta = self.metadata(refresh=True)
+            found.update({o: self.resolve(o, meta) for o in missing})
+            missing = [o for o, info in found.items() if info is None]
+        if missing:
+            created = self.create(missing)
+            with self._lock:
+                self._created_here.update(i.sheet_id for i in created)  # empty: the first write may append
+            meta = self.metadata()
+            found.update({o: self.resolve(o, meta) for o in missing})
+        return {o: info for o, info in found.items() if info is not None}
+
+    def fresh_header(self, office: str, info: SheetInfo) -> HeaderMap | None:
+        """The header seen within ``header_max_age`` (what a blind append may trust), else None."""
+        known = self._known_header(office, info)
+        if known is not None and self.tuning.clock() - known.seen_at < self.tuning.header_max_age:
+            return known.header
+        return None
 
     def is_new(self, sheet_id: int) -> bool:
         """Created by this process and not written yet (so empty)."""

@@ -245,6 +245,12 @@ class Outbox:
             return [r[0] for r in con.execute(
                 "SELECT office FROM ops WHERE status='pending' GROUP BY office ORDER BY MIN(id)")]
 
+    def oldest_pending(self) -> Op | None:
+        """The oldest submission not delivered yet (pending or failed)."""
+        with self._connect() as con:
+            r = con.execute("SELECT * FROM ops WHERE status IN ('pending','failed') ORDER BY id LIMIT 1").fetchone()
+        return _op(r) if r else None
+
     def next_due(self) -> float | None:
         """When the earliest office may be tried again (None: nothing pending)."""
         with self._connect() as con:

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from domain.rows import Row
@@ -53,6 +54,30 @@ class _Attempt:
     stage: str = "prepare"  # "write" once the write is sent
 
 
+@dataclass
+class _Part:
+    """One office's share of a combined write."""
+
+    office: str
+    attempt: _Attempt
+    first: bool  # may be a blind append
+    info: SheetInfo | None = None
+    requests: list = field(default_factory=list)
+    rows: list = field(default_factory=list)  # the rows written, as they will stand in the sheet
+    dropped: dict = field(default_factory=dict)  # op id -> why (corrections of rows no longer there)
+    planned: bool = False
+    ok: bool = False
+
+    @property
+    def size(self) -> tuple[int, int]:
+        sizes = [_op_size(op) for op in self.attempt.ops]
+        return sum(r for r, _ in sizes), sum(b for _, b in sizes)
+
+
+#: rounds of combined writes in one pass at most (a backlog: 500 rows each)
+MAX_ROUNDS = 20
+
+
 class Sender:
     def __init__(self, client: SheetsClient, directory: Directory, reads: Reads, outbox: Outbox, catalog,
                  tuning: Tuning, on_write=None):
@@ -70,7 +95,6 @@ class Sender:
         self._pid = os.getpid()
         self._holder = lease_holder_id()
         self._pruned_at = 0.0
-        self._written: list[Row] = []  # the rows of the last write, as they now stand in the sheet
 
     # -- the background thread --------------------------------------------------
 
@@ -181,18 +205,48 @@ class Sender:
 
     def flush_pass(self, wait_lock: float | None = None) -> tuple[int, bool]:
         """One pass over the offices with due ops: (ops delivered, lease busy).
-        ``wait_lock``: at most this long for this process's sender to end its pass."""
+        ``wait_lock``: at most this long for this process's sender to end its pass.
+
+        Every office's next run of row ops goes in ONE combined write (one
+        ``batchUpdate`` carrying each office's requests, up to ``CHUNK_ROWS`` /
+        ``CHUNK_BYTES``), so a pass costs one write whatever the number of
+        offices; a backlog takes a few rounds. An office that failed is not
+        tried again in the same pass (its backoff runs)."""
         with self._turn(wait_lock) as ours:
             if not ours:
                 return 0, True
-            delivered = 0
-            for office in self.outbox.offices_pending():
-                ops = self._due(office, limit=1000)
-                if not ops:
-                    continue
+            delivered, failed = 0, set()
+            for _ in range(MAX_ROUNDS):
+                runs, protects = {}, []
+                for office in self.outbox.offices_pending():
+                    if office in failed:
+                        continue
+                    ops = self._due(office, limit=1000)
+                    if not ops:
+                        continue
+                    if ops[0].kind == "protect":
+                        protects.append((office, ops[0]))
+                        continue
+                    run = []
+                    for op in ops:
+                        if op.kind == "protect":
+                            break
+                        run.append(op)
+                    runs[office] = _chunks(run)[0]
+                if not runs and not protects:
+                    break
                 if not self.outbox.acquire_lease(self._holder, self.tuning.lease_seconds):  # renew
                     return delivered, True  # taken over (this pass outlived the lease): stop
-                delivered += self._deliver(office, ops)
+                for office, op in protects:  # a closed week: reads, a write, a check, on its own
+                    if self._deliver_protect(office, op):
+                        delivered += 1
+                    else:
+                        failed.add(office)
+                if runs:
+                    for office, (done, ok) in self._deliver_offices(runs).items():
+                        delivered += done
+                        if not ok:
+                            failed.add(office)
             now = self.tuning.clock()
             if now - self._pruned_at > 3600:
                 self._pruned_at = now
@@ -210,7 +264,7 @@ class Sender:
                 batch.append(op)
                 continue
             for chunk in _chunks(batch):  # a backlog goes in several writes
-                done, ok = self._deliver_rows(office, chunk)
+                done, ok = self._deliver_offices({office: chunk})[office]
                 delivered += done
                 if not ok:
                     return delivered  # the rest waits, in order
@@ -232,54 +286,108 @@ class Sender:
         self.outbox.attempt_succeeded([op])
         return True
 
-    def _deliver_rows(self, office: str, ops: list[Op]) -> tuple[int, bool]:
-        """ONE write for ``office`` (plus the reads it needs); bookkeeping in the
-        outbox. (ops delivered, whether the write went through)."""
+    def _deliver_offices(self, runs: dict[str, list[Op]]) -> dict[str, tuple[int, bool]]:
+        """Each office's ops (one chunk each) in as few writes as the chunk limits
+        allow (ONE for a usual pass), plus the reads they need (ONE batchGet for
+        the offices that must be read); bookkeeping in the outbox.
+        {office: (ops delivered, whether its write went through)}."""
+        parts = [self._begin(office, ops) for office, ops in runs.items()]
+        result = {p.office: (0, False) for p in parts}
+        try:
+            infos = self.directory.sheets([p.office for p in parts])  # missing worksheets: ONE write
+        except Exception as exc:
+            for p in parts:
+                self._failed(p.office, p.attempt, exc)
+            return result
+        ready = []
+        for p in parts:
+            p.info = infos.get(p.office)
+            if p.info is None:
+                self._failed(p.office, p.attempt, Failure("Foaia biroului nu a putut fi găsită sau creată; "
+                                                          "se reîncearcă."))
+            else:
+                ready.append(p)
+        self._plan(ready)
+        planned = [p for p in ready if p.planned]
+        for p in planned:
+            if not p.requests:  # nothing to write (e.g. every correction dropped)
+                self._succeeded(p)
+        writing = [p for p in planned if p.requests]
+        for group in _groups(writing):
+            self._send(group)
+        for p in parts:
+            if p.ok:
+                result[p.office] = (len(p.attempt.ops) - len(p.dropped), True)
+        return result
+
+    def _begin(self, office: str, ops: list[Op]) -> "_Part":
         first = all(op.kind == "day" or (op.kind == "entry" and op.entry.base is not None and not any(
             v is not None for v in op.entry.base.values())) for op in ops) and not self.outbox.ledger(op.key for op in ops)
         marked = self.outbox.begin_attempt(ops, self.tuning.clock() + self.tuning.in_flight_seconds)
-        attempt = _Attempt(ops, max(op.attempts for op in ops) + 1, marked)
-        seen = self.reads.cached([office], valid_only=False)  # even expired: rows typed by hand since are rare
-        try:
-            info, dropped = self._write(office, attempt, first, seen)
-        except Exception as exc:
-            self._failed(office, attempt, exc)
-            return 0, False
-        self.reads.invalidate(office)
-        self.directory.written(info.sheet_id)
-        self.outbox.attempt_succeeded(ops, dropped)
-        if self.on_write is not None:
-            self.on_write(self._written, [(op, dropped[op.id]) for op in ops if op.id in dropped])
-        return len(ops) - len(dropped), True
+        return _Part(office, _Attempt(ops, max(op.attempts for op in ops) + 1, marked), first)
 
-    def _write(self, office: str, attempt: _Attempt, first: bool,
-               seen: Snapshot | None) -> tuple[SheetInfo, dict[int, str]]:
-        """The worksheet written to, and the ops dropped (corrections of rows no longer there)."""
-        info = self.directory.sheet(office, create=True)
-        if first and not self.directory.is_new(info.sheet_id):
-            # blind append only when the last read showed none of these days' rows
-            # (typed by hand, or sent from an instance folder since lost): else replace them
-            first = seen is not None and not _any_row_of(office, seen.parsed.get(office), attempt.ops)
-        if first:
-            self._append(office, info, attempt)
-            return info, {}
-        return self._rewrite(office, info, attempt)
+    def _plan(self, parts: list["_Part"]) -> None:
+        """Each part's requests: a blind append (the header known, or read) or a
+        rewrite planned on the worksheet as read now; the reads in ONE batchGet.
+        A part that fails here is failed (backoff) and not written."""
+        for p in parts:
+            if p.first and not self.directory.is_new(p.info.sheet_id):
+                # blind append only when the last read showed none of these days' rows
+                # (typed by hand, or sent from an instance folder since lost): else replace them
+                seen = self.reads.cached([p.office], valid_only=False)  # even expired: rows typed by hand since are rare
+                p.first = seen is not None and not _any_row_of(p.office, seen.parsed.get(p.office), p.attempt.ops)
+        ranges, wanted = [], []
+        for p in parts:
+            if not p.first:
+                ranges.append(quote_title(p.info.title))
+                wanted.append(p)
+            elif self.directory.fresh_header(p.office, p.info) is None:
+                ranges.append(quote_title(p.info.title) + "!1:1")
+                wanted.append(p)
+        values: dict[str, list] = {}
+        if len(ranges) > 1:
+            try:
+                for p, vr in zip(wanted, self.client.batch_get(ranges)):
+                    values[p.office] = vr.get("values", [])
+            except Failure:
+                values = {}  # one worksheet renamed or deleted meanwhile: each read alone below
+        for p in parts:
+            try:
+                if p.first:
+                    self._plan_append(p, values.get(p.office))
+                else:
+                    self._plan_rewrite(p, values.get(p.office))
+                p.planned = True
+            except Exception as exc:
+                self._failed(p.office, p.attempt, exc)
 
-    def _append(self, office: str, info: SheetInfo, attempt: _Attempt) -> None:
-        header = self.directory.header(office, info)
+    def _plan_append(self, p: "_Part", header_row: list | None) -> None:
+        header = self.directory.fresh_header(p.office, p.info)
+        if header is None and header_row is not None:
+            header = HeaderMap.from_row((header_row or [[]])[0])
+            self.directory._keep_header(p.office, p.info, header)
+            if header.missing():
+                header = self.directory.repair_header(p.office, p.info, header)
+        if header is None:
+            header = self.directory.header(p.office, p.info)
+        elif header.missing():
+            header = self.directory.repair_header(p.office, p.info, header)
         rows = [r.with_changes(entered_at=r.entered_at or op.stamp, changed_by="", changed_at="")
-                for op in attempt.ops for r in _new_rows(op)]
+                for op in p.attempt.ops for r in _new_rows(op)]
         values = [row_values(r, header, self._label(r)) for r in rows]
-        self._written = rows
+        p.rows = rows
         if values:
-            attempt.stage = "write"
             # appendCells: after the last row with data whatever A1 holds, and not bold
             # (plus one empty row below, where a person types a row by hand, as values.append leaves)
-            self.client.batch_update([_append_cells(info.sheet_id, values), {"appendDimension": {
-                "sheetId": info.sheet_id, "dimension": "ROWS", "length": 1}}])
+            p.requests = [_append_cells(p.info.sheet_id, values), {"appendDimension": {
+                "sheetId": p.info.sheet_id, "dimension": "ROWS", "length": 1}}]
 
-    def _rewrite(self, office: str, info: SheetInfo, attempt: _Attempt) -> tuple[SheetInfo, dict[int, str]]:
-        info, parsed = self._read_for_write(office, info)
+    def _plan_rewrite(self, p: "_Part", values: list | None) -> None:
+        office, info = p.office, p.info
+        if values is None:
+            info, parsed = self._read_for_write(office, info)
+        else:
+            parsed = self.directory.parse(office, info, values, self.directory.metadata())
         header = parsed.header if parsed.header is not None else HeaderMap({}, 0)
         if header.missing():
             # the header is repaired first, then the sheet read again with it (a cleared
@@ -290,13 +398,53 @@ class Sender:
             if header.missing():
                 raise Failure("Antetul foii (rândul 1) nu a putut fi refăcut; se reîncearcă.")
         model = Model.from_sheet(parsed)
-        for op in attempt.ops:
+        for op in p.attempt.ops:
             model.apply(op)
-        requests_ = self._write_requests(info, header, model, parsed)
-        if requests_:
-            attempt.stage = "write"
+        p.info = info
+        p.requests, p.rows = self._write_requests(info, header, model, parsed)
+        p.dropped = model.dropped
+
+    def _send(self, parts: list["_Part"]) -> None:
+        """ONE batchUpdate carrying every part's requests. Google applies it all or
+        nothing: when it refuses one part (a 400 naming ``requests[i]``, or a 403),
+        that part is failed and the others are sent again without it (split in
+        halves when the culprit is not named)."""
+        requests_, owner = [], []
+        for p in parts:
+            requests_ += p.requests
+            owner += [p] * len(p.requests)
+            p.attempt.stage = "write"
+        try:
             self.client.batch_update(requests_)
-        return info, model.dropped
+        except Exception as exc:
+            refused = isinstance(exc, Failure) and exc.status in (400, 403) and not exc.ambiguous
+            if refused and len(parts) > 1:
+                for p in parts:
+                    p.attempt.stage = "prepare"  # nothing was applied
+                index = _request_index(exc.message)
+                culprit = owner[index] if index is not None and index < len(owner) else None
+                if culprit is not None:
+                    culprit.attempt.stage = "write"
+                    self._failed(culprit.office, culprit.attempt, exc)
+                    self._send([p for p in parts if p is not culprit])
+                else:
+                    half = len(parts) // 2
+                    self._send(parts[:half])
+                    self._send(parts[half:])
+                return
+            for p in parts:
+                self._failed(p.office, p.attempt, exc)
+            return
+        for p in parts:
+            self._succeeded(p)
+
+    def _succeeded(self, p: "_Part") -> None:
+        self.reads.invalidate(p.office)
+        self.directory.written(p.info.sheet_id)
+        self.outbox.attempt_succeeded(p.attempt.ops, p.dropped)
+        p.ok = True
+        if self.on_write is not None:
+            self.on_write(p.rows, [(op, p.dropped[op.id]) for op in p.attempt.ops if op.id in p.dropped])
 
     def _failed(self, office: str, attempt: _Attempt, exc: Exception) -> None:
         """Back off (longer after an ambiguous write); forget the metadata when a worksheet may have changed."""
@@ -339,9 +487,11 @@ class Sender:
         part = next((p for p in act.parts if p.key == row.part), None)
         return f"{act.label} — {part.label}" if part else act.label
 
-    def _write_requests(self, info: SheetInfo, header: HeaderMap, model: Model, parsed: ParsedSheet) -> list:
+    def _write_requests(self, info: SheetInfo, header: HeaderMap, model: Model,
+                        parsed: ParsedSheet) -> tuple[list, list[Row]]:
+        """The requests of a rewrite, and the rows written as they will stand in the sheet."""
         updates, deletes, appends = model.plan()
-        self._written = [row for _, row in updates] + list(appends)
+        written = [row for _, row in updates] + list(appends)
         sid = info.sheet_id
         where = {i: k for k, i in header.positions.items()}
         runs = column_runs(header.positions.values())
@@ -362,7 +512,7 @@ class Sender:
                     "sheetId": sid, "dimension": "ROWS", "startIndex": index, "endIndex": index + 1}}})
         if appends:
             out.append(_append_cells(sid, [row_values(r, header, self._label(r)) for r in appends]))
-        return out
+        return out, written
 
 
 def _append_cells(sheet_id: int, values: list[list]) -> dict:
@@ -402,6 +552,30 @@ def _chunks(ops: list[Op]) -> list[list[Op]]:
         out[-1].append(op)
         rows, size = rows + r, size + b
     return out
+
+
+def _groups(parts: list[_Part]) -> list[list[_Part]]:
+    """Offices' parts packed in order into writes of at most ``CHUNK_ROWS`` rows and
+    ``CHUNK_BYTES`` (each part is at most one chunk already)."""
+    out: list[list[_Part]] = []
+    rows = size = 0
+    for p in parts:
+        r, b = p.size
+        if not out or (out[-1] and (rows + r > CHUNK_ROWS or size + b > CHUNK_BYTES)):
+            out.append([])
+            rows = size = 0
+        out[-1].append(p)
+        rows, size = rows + r, size + b
+    return out
+
+
+_REQUEST_INDEX = re.compile(r"requests\[(\d+)\]")
+
+
+def _request_index(message: str) -> int | None:
+    """The index of the request Google refused in a batchUpdate ("Invalid requests[3].appendCells: …")."""
+    m = _REQUEST_INDEX.search(message or "")
+    return int(m.group(1)) if m else None
 
 
 def _new_rows(op: Op) -> list[Row]:
