@@ -1,14 +1,14 @@
 """The pages, one blueprint per area: sign-in and users (auth), clerks' home
 and daily form (entry), supervisors' table and closing weeks (data), the audit trail (audit), the report (report), trends (trends), the
-Google sync and problem pages (sync), and the error pages (errors)."""
+Google sync and problem pages (sync), Google quotas for admins (capacity), and the error pages (errors)."""
 from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from . import audit, auth, bodies, data, entry, errors, report, sync, trends
+    from . import audit, auth, bodies, capacity, data, entry, errors, report, sync, trends
 
     bodies.init_app(app)
 
-    for module in (auth, entry, data, audit, report, trends, sync):
+    for module in (auth, entry, data, audit, report, trends, sync, capacity):
         app.register_blueprint(module.bp)
     errors.init_app(app)

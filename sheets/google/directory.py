@@ -101,6 +101,9 @@ class Directory:
             meta = self._meta
             if meta is not None and meta.sheets.get(old.sheet_id) is old:
                 self._meta = replace(meta, sheets={**meta.sheets, new.sheet_id: new})
+                meta = self._meta
+        if meta is not None and self.on_metadata is not None:
+            self.on_metadata(meta)
 
     def _remember(self, office: str, info: SheetInfo) -> None:
         self.outbox.remember_sheet(office, info.sheet_id, info.title)
@@ -209,6 +212,10 @@ class Directory:
             if self._meta is not None:
                 self._meta = replace(self._meta, sheets={**self._meta.sheets,
                                                           **{info.sheet_id: info for _, info in created}})
+            meta = self._meta
+        if meta is not None and self.on_metadata is not None:
+            self.on_metadata(meta)
+        with self._lock:
             for office, info in created:
                 self._headers[office] = HeaderRecord(info.sheet_id, HeaderMap.standard(), self.tuning.clock())
         for office, info in created:

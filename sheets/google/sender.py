@@ -218,21 +218,26 @@ class Sender:
             delivered, failed = 0, set()
             for _ in range(MAX_ROUNDS):
                 runs, protects = {}, []
+                rows = size = 0  # of the combined write being filled
                 for office in self.outbox.offices_pending():
                     if office in failed:
                         continue
-                    ops = self._due(office, limit=1000)
+                    ops = self._due(office, limit=CHUNK_ROWS)
                     if not ops:
                         continue
                     if ops[0].kind == "protect":
                         protects.append((office, ops[0]))
                         continue
                     run = []
-                    for op in ops:
-                        if op.kind == "protect":
+                    for op in ops:  # as many as the write still has room for (an op too big goes alone)
+                        r, b = _op_size(op)
+                        if op.kind == "protect" or ((runs or run) and (rows + r > CHUNK_ROWS
+                                                                       or size + b > CHUNK_BYTES)):
                             break
                         run.append(op)
-                    runs[office] = _chunks(run)[0]
+                        rows, size = rows + r, size + b
+                    if run:
+                        runs[office] = run
                 if not runs and not protects:
                     break
                 if not self.outbox.acquire_lease(self._holder, self.tuning.lease_seconds):  # renew

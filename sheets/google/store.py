@@ -38,7 +38,7 @@ from settings import default
 
 from ..base import ReadResult, RowNotFound, StoreError
 from .capacity import Capacity, capacity_path, endpoint_of
-from .client import SheetsClient
+from .client import Failure, SheetsClient
 from .directory import Directory
 from .http import DEFAULT_TIMEOUT
 from .layout import cell_url
@@ -114,9 +114,16 @@ class GoogleStore:
     def _metadata_seen(self, meta) -> None:
         self.capacity.cells_seen(self.spreadsheet_id, sum(s.rows * s.cols for s in meta.sheets.values()))
 
-    def capacity_status(self) -> dict:
-        """The *Capacitate* page's figures (no network call)."""
+    def capacity_status(self, refresh_after: float | None = None) -> dict:
+        """The *Capacitate* page's figures; ``refresh_after``: read the metadata again
+        (ONE read: the worksheets' sizes) when the cell count is older than that."""
         cap = self.capacity
+        seen = cap.cells(self.spreadsheet_id)
+        if refresh_after is not None and (seen is None or self.clock() - seen["at"] > refresh_after):
+            try:
+                self.directory.metadata(refresh=True)
+            except Failure:
+                pass  # the last count stays, with its time
         return {"per_minute": cap.per_minute(60), "totals": cap.totals(3600), "busiest": cap.busiest_minute(3600),
                 "errors": cap.last_errors(10), "write_budget": self.write_budget, "granted": cap.granted(),
                 "spreadsheets": [{"id": self.spreadsheet_id, **(cap.cells(self.spreadsheet_id) or {})}],
