@@ -37,10 +37,23 @@ connection without a byte; "drop_before_write" closes it without applying.
 ``endpoint`` is an endpoint name, "read", "write" or None (= any request; for
 the two drop faults None means any *write*).
 
+Hooks (a person editing between two of the app's requests)::
+
+    hook = emu.after_request(lambda: emu.sort_rows(TITLE, "F"), endpoint="values.get", nth=1)
+    ...                                   # hook.fired, hook.error
+
+runs the action once, right after the ``nth`` request (counted from the call)
+matching ``endpoint`` (a name, "read", "write" or None) was applied and before
+its answer is sent: the app's next request sees the edit. Requests answered
+with an error are not counted. The hand edits a person makes in the UI:
+``sort_rows``, ``insert_rows``, ``delete_rows``, ``move_column`` (the cells
+move with the column), ``insert_column``, ``set_cell``.
+
 Responses are pretty-printed JSON like Google's, compact with the
 ``prettyPrint=false`` system parameter. ``request_log()`` shows each API
-request's endpoint, range and status, plus batchGet's ``ranges`` and
-``"prettyPrint": False`` when sent.
+request's endpoint, range and status, plus batchGet's ``ranges``,
+``"prettyPrint": False`` when sent and ``"bytes"``, the size of the request's
+body (over HTTP, when it had one).
 
 Auth (opt-in; off by default, then every API request is the owner's)::
 
@@ -112,7 +125,7 @@ endpoints), ``auth`` (token endpoint, tokens, sharing), ``state``
 from .api import ENDPOINTS, READ_ENDPOINTS, WRITE_ENDPOINTS
 from .model import ApiError, ProtectedRangeError
 from .server import EmulatorServer
-from .state import DEFAULT_PERSON, SheetsEmulator
+from .state import DEFAULT_PERSON, Hook, SheetsEmulator
 
 __all__ = [
     "ApiError",
@@ -120,6 +133,7 @@ __all__ = [
     "ProtectedRangeError",
     "EmulatorServer",
     "ENDPOINTS",
+    "Hook",
     "READ_ENDPOINTS",
     "SheetsEmulator",
     "WRITE_ENDPOINTS",

@@ -74,6 +74,7 @@ class Route:
     ranges: Tuple[str, ...] = ()  # the ``ranges`` query parameters (batchGet), set by the server
     pretty: bool = True  # Google's ``prettyPrint`` (false: compact JSON), set by the server
     token: Optional[str] = None  # the OAuth2 bearer token, set by the server (checked when auth is on)
+    body_bytes: int = 0  # the request body's size in bytes, set by the server (in request_log as "bytes")
 
     @property
     def is_write(self) -> bool:

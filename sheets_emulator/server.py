@@ -226,7 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
         emu = self.emulator
         rt = route(method, raw_path)
         pretty = pretty_print(query)
-        rt = replace(rt, ranges=tuple(query.get("ranges", ())), pretty=pretty, token=self._bearer(query))
+        rt = replace(rt, ranges=tuple(query.get("ranges", ())), pretty=pretty, token=self._bearer(query),
+                     body_bytes=len(raw or b""))
         decision = emu.admit(rt)
         if decision.delay:
             time.sleep(decision.delay)
@@ -251,6 +252,7 @@ class _Handler(BaseHTTPRequestHandler):
                 }}, pretty)
                 return
         status, payload = emu.execute(rt, query, body)
+        emu.run_hooks(rt, status)  # a person's edit between this request and the next
         if decision.drop_after:
             emu.finish(rt, None)
             self._drop()

@@ -162,6 +162,26 @@ class _Fault:
 
 
 @dataclass
+class Hook:
+    """An action run once, right after the ``nth`` request matching ``endpoint`` (see
+    ``SheetsEmulator.after_request``). ``fired``: it ran; ``error``: what it raised."""
+
+    action: Callable[[], Any]
+    endpoint: Optional[str]
+    nth: int
+    seen: int = 0
+    fired: bool = False
+    error: Optional[BaseException] = None
+
+    def matches(self, rt: Route) -> bool:
+        if self.endpoint is None:
+            return True
+        if self.endpoint in ("read", "write"):
+            return rt.kind == self.endpoint
+        return rt.endpoint == self.endpoint
+
+
+@dataclass
 class Decision:
     """What the server must do with an admitted request."""
 
@@ -190,6 +210,7 @@ class SheetsEmulator(AuthMixin, ApiMixin):
         self._faults: List[_Fault] = []
         self._storms: List[_Fault] = []
         self._log: Deque[Dict[str, Any]] = collections.deque(maxlen=2000)
+        self._hooks: List[Hook] = []
         self._reset_counts_locked()
         self._init_auth()
 
@@ -248,6 +269,7 @@ class SheetsEmulator(AuthMixin, ApiMixin):
                 w.clear()
             self._faults.clear()
             self._storms.clear()
+            self._hooks.clear()
             self._log.clear()
             self._reset_counts_locked()
             self._init_auth()
@@ -320,6 +342,46 @@ class SheetsEmulator(AuthMixin, ApiMixin):
                 f.describe() for f in self._storms if f.until > now
             ]
 
+    # ------------------------------------------------------------ hooks (a person between two requests)
+    def after_request(self, action: Callable[[], Any], endpoint: Optional[str] = None, nth: int = 1) -> Hook:
+        """Run ``action()`` once, right after the ``nth`` request (counted from now)
+        matching ``endpoint`` has been applied and before its answer is sent: e.g. a
+        hand edit (``sort_rows``, ``insert_rows``, ``move_column``...) between the
+        app's read and its write. ``endpoint``: an endpoint name, "read", "write" or
+        None (any). Requests answered with an error (a fault, a quota 429, auth) are
+        not counted. Returns the ``Hook`` (``fired``; ``error`` if the action raised:
+        the request is still answered)."""
+        self._check_endpoint(endpoint)
+        if nth < 1:
+            raise ValueError("nth must be >= 1")
+        hook = Hook(action, endpoint, int(nth))
+        with self.lock:
+            self._hooks.append(hook)
+        return hook
+
+    def clear_hooks(self) -> None:
+        with self.lock:
+            self._hooks.clear()
+
+    def run_hooks(self, rt: Route, status: int) -> None:
+        """Called by the server after an admitted request ran (outside the lock)."""
+        if status >= 400:
+            return
+        due: List[Hook] = []
+        with self.lock:
+            for hook in self._hooks:
+                if hook.matches(rt):
+                    hook.seen += 1
+                    if hook.seen == hook.nth:
+                        due.append(hook)
+            self._hooks = [h for h in self._hooks if h not in due]
+        for hook in due:
+            try:
+                hook.action()
+            except BaseException as exc:  # noqa: BLE001 - reported on the hook; the request is answered
+                hook.error = exc
+            hook.fired = True
+
     @staticmethod
     def _check_endpoint(endpoint: Optional[str]) -> None:
         if endpoint is not None and endpoint not in ENDPOINTS + ("read", "write"):
@@ -385,6 +447,8 @@ class SheetsEmulator(AuthMixin, ApiMixin):
             if status is None or status >= 400:
                 self._counts["failed"] += 1
             entry: Dict[str, Any] = {"endpoint": rt.endpoint, "range": rt.range_text, "status": status}
+            if rt.body_bytes:
+                entry["bytes"] = rt.body_bytes
             if rt.ranges:
                 entry["ranges"] = list(rt.ranges)
             if not rt.pretty:
@@ -408,6 +472,7 @@ class SheetsEmulator(AuthMixin, ApiMixin):
             self.finish(rt, None)
             return 0, {}
         status, payload = self.execute(rt, query, body)
+        self.run_hooks(rt, status)
         self.finish(rt, None if d.drop_after else status)
         return (0, {}) if d.drop_after else (status, payload)
 

@@ -179,29 +179,31 @@ def test_request_budgets(store, emu, server, tmp_path, clock):
     # the same report again within the TTL, or one office of it: nothing
     _, used = cost(emu, lambda: (store.read(["presa", "consiliere"], *WEEK), store.read(["presa"], *WEEK)))
     assert used == {}
-    # a form submit of a new day: one write, no read
+    # a form submit of a new day: row 1 read (where the columns are now) and one write
     store.save_day("presa", D2, "ana", [Row("presa", D2, "l544-studiere", "ana", lucrari=1)])
     result, used = cost(emu, store.sync)
-    assert used == {"spreadsheets.batchUpdate": 1} and result["delivered"] == 1  # appendCells
-    # several submits of new days, of two offices, in one flush: ONE write for both offices
+    assert used == {"values.get": 1, "spreadsheets.batchUpdate": 1} and result["delivered"] == 1  # appendCells
+    # several submits of new days, of two offices, in one flush: both row 1s in ONE read,
+    # and ONE write for both offices
     store.save_day("presa", D2, "ion", [Row("presa", D2, "l544-studiere", "ion", lucrari=1)])
     store.save_day("presa", D3, "ana", [Row("presa", D3, "l544-studiere", "ana", lucrari=1)])
     store.save_day("consiliere", D2, "dan", [Row("consiliere", D2, "centrala-telefonica", "dan", lucrari=1)])
     _, used = cost(emu, store.sync)
-    assert used == {"spreadsheets.batchUpdate": 1}
+    assert used == {"values.batchGet": 1, "spreadsheets.batchUpdate": 1}
     # our own write invalidated the cache: the next report reads again (once)
     _, used = cost(emu, lambda: store.read(["presa", "consiliere"], *WEEK))
     assert used == {"values.batchGet": 1}
-    # a day already delivered, submitted again with a change: 1 read + 1 write
+    # a day already delivered, submitted again with a change: 1 read, 1 check that the
+    # rows and columns written have not moved (a small batchGet), 1 write
     store.save_day("presa", D1, "ana", [Row("presa", D1, "l544-studiere", "ana", lucrari=4)])
     _, used = cost(emu, store.sync)
-    assert used == {"values.get": 1, "spreadsheets.batchUpdate": 1}
-    # a supervisor's correction (the table page has just been read): 1 read + 1 write
+    assert used == {"values.get": 1, "values.batchGet": 1, "spreadsheets.batchUpdate": 1}
+    # a supervisor's correction (the table page has just been read): read, check, write
     row = store.read(["presa"], D1, D1).rows[0]
     _, used = cost(emu, lambda: store.update_row("presa", row.row_id, {"lucrari": 5}, "sef"))
-    assert used == {"values.get": 1, "spreadsheets.batchUpdate": 1}
+    assert used == {"values.get": 1, "values.batchGet": 1, "spreadsheets.batchUpdate": 1}
     _, used = cost(emu, lambda: store.delete_row("presa", row.row_id, "sef"))
-    assert used == {"values.batchGet": 1, "values.get": 1, "spreadsheets.batchUpdate": 1}
+    assert used == {"values.batchGet": 2, "values.get": 1, "spreadsheets.batchUpdate": 1}
     # nothing to send: no request
     _, used = cost(emu, store.sync)
     assert used == {}
@@ -572,8 +574,9 @@ def test_correction_of_a_pending_row_and_a_day_not_yet_sent(store, emu):
     emu.reset_counts()
     before, after = store.update_row("presa", row.row_id, {"lucrari": 5, "note": "verificat"}, "sef")
     assert (before.lucrari, after.lucrari, after.note, after.changed_by) == (3, 5, "verificat", "sef")
-    # delivered at once, with the day op before it, as one read + one write
-    assert emu.counts()["endpoints"] == {"spreadsheets.get": 1, "values.get": 1, "spreadsheets.batchUpdate": 2}
+    # delivered at once, with the day op before it: one read, one check of the row written, one write
+    assert emu.counts()["endpoints"] == {"spreadsheets.get": 1, "values.get": 1, "values.batchGet": 1,
+                                         "spreadsheets.batchUpdate": 2}
     assert store.outbox.counts()["pending"] == 0
     [stored] = store.read(["presa"], *WEEK, fresh=True).rows
     assert (stored.lucrari, stored.note, stored.changed_by) == (5, "verificat", "sef")

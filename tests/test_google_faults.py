@@ -181,12 +181,17 @@ def test_dropped_connections(store, emu, fault):
     assert_exactly_once(emu, ids)
     assert store.outbox.counts()["delivered"] == 12
     used = emu.counts()["endpoints"]
-    # both offices go in ONE write; the retries read first (both offices in one batchGet)
-    # and write only what did not land: nothing after a dropped answer
+    # both offices go in ONE write, after ONE read of both row 1s; the retries read both
+    # worksheets whole (ONE batchGet) and write only what did not land: nothing after a
+    # dropped answer; else the rows, after checking both row 1s again right before
+    reads = [tuple(r.endswith("!1:1") for r in e["ranges"]) for e in emu.request_log()
+             if e["endpoint"] == "values.batchGet"]
     if fault == "drop_after_write":
-        assert used == {"values.batchGet": 1, "spreadsheets.batchUpdate": 1}
+        assert reads == [(True, True), (False, False)]
+        assert used == {"values.batchGet": 2, "spreadsheets.batchUpdate": 1}
     else:
-        assert used == {"values.batchGet": 2, "spreadsheets.batchUpdate": 3}
+        assert reads == [(True, True)] + [(False, False), (True, True)] * 2
+        assert used == {"values.batchGet": 5, "spreadsheets.batchUpdate": 3}
 
 
 def test_dropped_connection_on_a_batch_update(store, emu):
@@ -213,8 +218,9 @@ def test_slow_answers_past_the_read_timeout(server, emu, tmp_path):
         assert store.sync(max_seconds=10) == {"delivered": 4, "pending": 0, "failed": 0}
         assert time.monotonic() - t0 >= 1.0  # waited out the in-flight time
         assert_exactly_once(emu, ids)
-        # ONE write for both offices (slow), the retry's ONE read of both, then nothing to write
-        assert emu.counts()["endpoints"] == {"spreadsheets.batchUpdate": 1, "values.batchGet": 1}
+        # both offices' row 1 in ONE read, ONE write for both (slow), the retry's ONE read of
+        # both worksheets, then nothing to write
+        assert emu.counts()["endpoints"] == {"spreadsheets.batchUpdate": 1, "values.batchGet": 2}
     finally:
         store.session.close()
 
@@ -329,6 +335,7 @@ def test_killed_mid_flush_loses_and_duplicates_nothing(emu, server, tmp_path):
     # create the worksheet first, so the child's only write is the slow append
     first = google_store(server, tmp_path, ss)
     first.init()
+    emu.reset_counts()  # the wait below is for the child's batchUpdate, not init's
     emu.inject(("slow", 1.0), times=1, endpoint="spreadsheets.batchUpdate")
     code = CHILD.format(root=str(ROOT), ss=ss, host=server.host, outbox=outbox)
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

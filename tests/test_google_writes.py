@@ -114,11 +114,12 @@ def test_one_write_per_pass_whatever_the_number_of_offices(store, emu):
             save(store, k, MONDAY, clerk, k)
             expected[k].append((day_label(MONDAY), "l544-studiere", clerk, str(k)))
     assert store.sync() == {"delivered": 2 * OFFICES, "pending": 0, "failed": 0}
-    # 20 offices: ONE read of all (nothing was read before: no blind append) and ONE write
-    assert emu.counts()["endpoints"] == {"values.batchGet": 1, "spreadsheets.batchUpdate": 1}
+    # 20 offices: ONE read of all (nothing was read before: no blind append), ONE check of
+    # all that nothing moved (issue 12) and ONE write
+    assert emu.counts()["endpoints"] == {"values.batchGet": 2, "spreadsheets.batchUpdate": 1}
     assert_sheets(emu, expected)
 
-    # corrections of the same days and new days, in every office: again one read, one write
+    # corrections of the same days and new days, in every office: again one read, one check, one write
     emu.reset_counts()
     for k in range(1, OFFICES + 1):
         save(store, k, MONDAY, "ana", 100 + k)
@@ -127,7 +128,7 @@ def test_one_write_per_pass_whatever_the_number_of_offices(store, emu):
             (day_label(MONDAY), "l544-studiere", "ana", str(100 + k)),
             (day_label(MONDAY + timedelta(days=1)), "l544-studiere", "ana", str(200 + k))]
     assert store.sync() == {"delivered": 2 * OFFICES, "pending": 0, "failed": 0}
-    assert emu.counts()["endpoints"] == {"values.batchGet": 1, "spreadsheets.batchUpdate": 1}
+    assert emu.counts()["endpoints"] == {"values.batchGet": 2, "spreadsheets.batchUpdate": 1}
     assert_sheets(emu, expected)
     assert store.outbox.counts()["delivered"] == 4 * OFFICES
 
@@ -169,8 +170,9 @@ def test_an_office_refused_permanently_does_not_hold_back_the_others(store, emu)
                                                 note="x" * 60_000)])
     result = store.sync()
     assert result == {"delivered": 2, "pending": 0, "failed": 2}
-    # the combined write refused as a whole (Google applies all or nothing), then the others alone
-    assert emu.counts()["endpoints"] == {"values.batchGet": 1, "spreadsheets.batchUpdate": 2}
+    # the read, the check; the combined write refused as a whole (Google applies all or
+    # nothing, and names the request it refused), then the others again without it
+    assert emu.counts()["endpoints"] == {"values.batchGet": 2, "spreadsheets.batchUpdate": 2}
     assert [e["status"] for e in emu.request_log() if e["endpoint"] == "spreadsheets.batchUpdate"] == [400, 200]
     failed = store.outbox.ops(statuses=("failed",))
     assert {op.office for op in failed} == {slug(2)}

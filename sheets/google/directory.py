@@ -238,10 +238,10 @@ class Directory:
             for office in offices:
                 self._headers.pop(office, None)
 
-    def header(self, office: str, info: SheetInfo) -> HeaderMap:
-        """Column positions (from the last read if recent; else 1 read of row 1),
-        completed with any of our columns a person removed."""
-        known = self._known_header(office, info)
+    def header(self, office: str, info: SheetInfo, fresh: bool = False) -> HeaderMap:
+        """Column positions (from the last read if recent and not ``fresh``; else 1
+        read of row 1), completed with any of our columns a person removed."""
+        known = None if fresh else self._known_header(office, info)
         if known is not None and self.tuning.clock() - known.seen_at < self.tuning.header_max_age:
             header = known.header
         else:

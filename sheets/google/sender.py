@@ -33,8 +33,9 @@ from domain.saving import plan_save
 
 from .client import Failure, SheetsClient
 from .directory import Directory, SheetInfo
-from .layout import (DATA_FIELDS, HeaderMap, ParsedSheet, cell_values, column_runs, data_cell, extended_value,
-                     quote_title, row_values)
+from .cells import strip_cell
+from .layout import (DATA_FIELDS, HeaderMap, ParsedSheet, cell_values, column_letters, column_runs, data_cell,
+                     extended_value, quote_title, row_values)
 from .model import Model
 from .protect import protect_week
 from .outbox import Op, Outbox, backoff_delay, lease_holder_id
@@ -67,6 +68,10 @@ class _Part:
     dropped: dict = field(default_factory=dict)  # op id -> why (corrections of rows no longer there)
     planned: bool = False
     ok: bool = False
+    # a rewrite's plan, checked right before the write: the header, the values read, (updates, deletes, appends)
+    header: HeaderMap | None = None
+    values: list = field(default_factory=list)
+    plan: tuple | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -317,7 +322,12 @@ class Sender:
         for p in planned:
             if not p.requests:  # nothing to write (e.g. every correction dropped)
                 self._succeeded(p)
-        writing = [p for p in planned if p.requests]
+        writing = []
+        for p in self._check([p for p in planned if p.requests]):
+            if p.requests:
+                writing.append(p)
+            else:  # planned again on a new read: nothing to write any more
+                self._succeeded(p)
         for group in _groups(writing):
             self._send(group)
         for p in parts:
@@ -346,7 +356,10 @@ class Sender:
             if not p.first:
                 ranges.append(quote_title(p.info.title))
                 wanted.append(p)
-            elif self.directory.fresh_header(p.office, p.info) is None:
+            elif not self.directory.is_new(p.info.sheet_id):
+                # the column positions of row 1 read right now, never a cached header: a person
+                # may have moved or inserted a column since the last read (a worksheet this
+                # process created and has not written yet holds the header it wrote)
                 ranges.append(quote_title(p.info.title) + "!1:1")
                 wanted.append(p)
         values: dict[str, list] = {}
@@ -367,16 +380,14 @@ class Sender:
                 self._failed(p.office, p.attempt, exc)
 
     def _plan_append(self, p: "_Part", header_row: list | None) -> None:
-        header = self.directory.fresh_header(p.office, p.info)
-        if header is None and header_row is not None:
+        new = self.directory.is_new(p.info.sheet_id)
+        if header_row is not None and not new:
             header = HeaderMap.from_row((header_row or [[]])[0])
             self.directory._keep_header(p.office, p.info, header)
             if header.missing():
                 header = self.directory.repair_header(p.office, p.info, header)
-        if header is None:
-            header = self.directory.header(p.office, p.info)
-        elif header.missing():
-            header = self.directory.repair_header(p.office, p.info, header)
+        else:
+            header = self.directory.header(p.office, p.info, fresh=not new)
         rows = [r.with_changes(entered_at=r.entered_at or op.stamp, changed_by="", changed_at="")
                 for op in p.attempt.ops for r in _new_rows(op)]
         values = [row_values(r, header, self._label(r)) for r in rows]
@@ -388,9 +399,22 @@ class Sender:
                 "sheetId": p.info.sheet_id, "dimension": "ROWS", "length": 1}}]
 
     def _plan_rewrite(self, p: "_Part", values: list | None) -> None:
-        office, info = p.office, p.info
+        """Plan on the worksheet as read (``values``, or read now)."""
+        info, parsed, values, header = self._read_with_header(p.office, p.info, values)
+        model = Model.from_sheet(parsed)
+        for op in p.attempt.ops:
+            model.apply(op)
+        p.plan = model.plan()
+        p.info, p.header, p.values = info, header, values
+        p.requests, p.rows = self._write_requests(info, header, model, parsed, p.plan)
+        p.dropped = model.dropped
+
+    def _read_with_header(self, office: str, info: SheetInfo,
+                          values: list | None = None) -> tuple[SheetInfo, ParsedSheet, list, HeaderMap]:
+        """The worksheet read for a write (``values`` if already read), its header
+        complete (repaired first if needed)."""
         if values is None:
-            info, parsed = self._read_for_write(office, info)
+            info, parsed, values = self._read_values(office, info)
         else:
             parsed = self.directory.parse(office, info, values, self.directory.metadata())
         header = parsed.header if parsed.header is not None else HeaderMap({}, 0)
@@ -398,16 +422,48 @@ class Sender:
             # the header is repaired first, then the sheet read again with it (a cleared
             # "Data" or an empty row 1 hides every row: planning on that would duplicate them)
             header = self.directory.repair_header(office, info, header)
-            info, parsed = self._read_for_write(office, info)
+            info, parsed, values = self._read_values(office, info)
             header = parsed.header if parsed.header is not None else header
             if header.missing():
                 raise Failure("Antetul foii (rândul 1) nu a putut fi refăcut; se reîncearcă.")
-        model = Model.from_sheet(parsed)
-        for op in p.attempt.ops:
-            model.apply(op)
-        p.info = info
-        p.requests, p.rows = self._write_requests(info, header, model, parsed)
-        p.dropped = model.dropped
+        return info, parsed, values, header
+
+    def _check(self, parts: list["_Part"]) -> list["_Part"]:
+        """Right before the write: the rewrites whose rows and columns are still where
+        their read saw them (ONE small batchGet for all the offices); those that moved
+        are read and planned again (up to ``REPLANS`` times), then failed."""
+        for round_ in range(REPLANS + 1):
+            checked = [p for p in parts if p.plan is not None and p.requests]
+            if not checked:
+                return parts
+            ranges, spans = [], []
+            for p in checked:
+                mine = _check_ranges(p.info, p.header, p.values, p.plan)
+                spans.append((p, len(ranges), len(mine)))
+                ranges += mine
+            try:
+                got = [vr.get("values") or [] for vr in self.client.batch_get(ranges)]
+            except Exception as exc:  # one worksheet renamed or deleted meanwhile: each planned again
+                if len(checked) == 1:
+                    self._failed(checked[0].office, checked[0].attempt, exc)
+                    return [p for p in parts if p is not checked[0]]
+                got = None
+            moved = [p for p, start, n in spans
+                     if got is None or not _in_place(p.header, p.values, p.plan, got[start:start + n])]
+            if not moved:
+                return parts
+            for p in moved:
+                log.info("Rows or columns of %s moved between the read and the write: planning again", p.office)
+                if round_ == REPLANS:
+                    self._failed(p.office, p.attempt, Failure(MSG_MOVING))
+                    parts = [q for q in parts if q is not p]
+                    continue
+                try:
+                    self._plan_rewrite(p, None)
+                except Exception as exc:
+                    self._failed(p.office, p.attempt, exc)
+                    parts = [q for q in parts if q is not p]
+        return parts
 
     def _send(self, parts: list["_Part"]) -> None:
         """ONE batchUpdate carrying every part's requests. Google applies it all or
@@ -474,6 +530,11 @@ class Sender:
                     "permanent" if permanent else "ambiguous" if ambiguous else "not applied", exc.message)
 
     def _read_for_write(self, office: str, info: SheetInfo) -> tuple[SheetInfo, ParsedSheet]:
+        info, parsed, _ = self._read_values(office, info)
+        return info, parsed
+
+    def _read_values(self, office: str, info: SheetInfo) -> tuple[SheetInfo, ParsedSheet, list]:
+        """The worksheet read whole (ONE values.get): parsed, and its values as read."""
         try:
             data = self.client.values_get(quote_title(info.title))
         except Failure as exc:
@@ -482,7 +543,8 @@ class Sender:
             self.directory.forget()  # renamed meanwhile: find it again
             info = self.directory.sheet(office, create=True)
             data = self.client.values_get(quote_title(info.title))
-        return info, self.directory.parse(office, info, data.get("values", []), self.directory.metadata())
+        values = data.get("values", [])
+        return info, self.directory.parse(office, info, values, self.directory.metadata()), values
 
     def _label(self, row: Row) -> str:
         office = self.catalog.office(row.office)
@@ -492,10 +554,10 @@ class Sender:
         part = next((p for p in act.parts if p.key == row.part), None)
         return f"{act.label} — {part.label}" if part else act.label
 
-    def _write_requests(self, info: SheetInfo, header: HeaderMap, model: Model,
-                        parsed: ParsedSheet) -> tuple[list, list[Row]]:
+    def _write_requests(self, info: SheetInfo, header: HeaderMap, model: Model, parsed: ParsedSheet,
+                        plan) -> tuple[list, list[Row]]:
         """The requests of a rewrite, and the rows written as they will stand in the sheet."""
-        updates, deletes, appends = model.plan()
+        updates, deletes, appends = plan
         written = [row for _, row in updates] + list(appends)
         sid = info.sheet_id
         where = {i: k for k, i in header.positions.items()}
@@ -518,6 +580,60 @@ class Sender:
         if appends:
             out.append(_append_cells(sid, [row_values(r, header, self._label(r)) for r in appends]))
         return out, written
+
+
+#: how many times a write is planned again when what it targets moved meanwhile
+REPLANS = 3
+MSG_MOVING = ("Rândurile sau coloanele foii au fost mutate de mai multe ori în timpul scrierii; "
+              "nimic nu a fost scris, se reîncearcă.")
+
+
+def _check_ranges(info: SheetInfo, header: HeaderMap, values: list, plan) -> list[str]:
+    """What a rewrite targets, to read again right before it: row 1 (our columns'
+    positions), the ID column down to the lowest row written and, in full, each
+    row written that has no ID. A person sorting, inserting or deleting rows, or
+    moving or inserting columns in between changes one of them."""
+    updates, deletes, _ = plan
+    indexes = sorted({i for i, _ in updates} | set(deletes))
+    title = quote_title(info.title)
+    ranges = [title + "!1:1"]
+    id_col = header.positions["row_id"]
+    if indexes:
+        letter = column_letters(id_col)
+        ranges.append(f"{title}!{letter}2:{letter}{indexes[-1] + 1}")
+    ranges += [f"{title}!{i + 1}:{i + 1}" for i in indexes if not _cell(values, i, id_col)]
+    return ranges
+
+
+def _in_place(header: HeaderMap, values: list, plan, got: list) -> bool:
+    """Whether ``got`` (the ``_check_ranges`` read again) is what the plan's read saw."""
+    updates, deletes, _ = plan
+    indexes = sorted({i for i, _ in updates} | set(deletes))
+    id_col = header.positions["row_id"]
+    if HeaderMap.from_row(got[0][0] if got[0] else []).positions != header.positions:
+        return False
+    if indexes:
+        now = [_cell(got[1], r, 0) for r in range(indexes[-1])]
+        if now != [_cell(values, r, id_col) for r in range(1, indexes[-1] + 1)]:
+            return False
+    unnamed = [i for i in indexes if not _cell(values, i, id_col)]
+    for i, rows in zip(unnamed, got[2:]):
+        if _trimmed(rows[0] if rows else []) != _trimmed(values[i] if i < len(values) else []):
+            return False
+    return True
+
+
+def _cell(values: list, row: int, col: int) -> str:
+    """The text of a cell of ``values`` as read ("" when absent)."""
+    cells = values[row] if row < len(values) else []
+    return strip_cell(cells[col]) if col < len(cells) else ""
+
+
+def _trimmed(cells: list) -> list[str]:
+    out = [strip_cell(c) for c in cells]
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 def _append_cells(sheet_id: int, values: list[list]) -> dict:
