@@ -122,7 +122,9 @@ class Sender:
     def _run(self) -> None:
         while not self._stop.wait(self.tuning.sync_interval):
             try:
-                self.flush_pass()
+                # one pass per interval on the host, whichever worker's thread runs it
+                if self.outbox.claim_pass(self.tuning.sync_interval):
+                    self.flush_pass()
             except Exception:  # pragma: no cover - keep the sender alive whatever happens
                 log.exception("Sheets sender pass failed")
 
@@ -215,19 +217,22 @@ class Sender:
         Every office's next run of row ops goes in ONE combined write (one
         ``batchUpdate`` carrying each office's requests, up to ``CHUNK_ROWS`` /
         ``CHUNK_BYTES``), so a pass costs one write whatever the number of
-        offices; a backlog takes a few rounds. An office that failed is not
+        offices; a backlog bigger than that takes a few rounds. Saves made
+        during the pass wait for the next one. An office that failed is not
         tried again in the same pass (its backoff runs)."""
         with self._turn(wait_lock) as ours:
             if not ours:
                 return 0, True
             delivered, failed = 0, set()
+            last = self.outbox.last_id()  # saves made during the pass wait for the next one
             for _ in range(MAX_ROUNDS):
                 runs, protects = {}, []
                 rows = size = 0  # of the combined write being filled
+                full = False  # a due op left for want of room: another round
                 for office in self.outbox.offices_pending():
                     if office in failed:
                         continue
-                    ops = self._due(office, limit=CHUNK_ROWS)
+                    ops = [op for op in self._due(office, limit=CHUNK_ROWS) if op.id <= last]
                     if not ops:
                         continue
                     if ops[0].kind == "protect":
@@ -236,8 +241,10 @@ class Sender:
                     run = []
                     for op in ops:  # as many as the write still has room for (an op too big goes alone)
                         r, b = _op_size(op)
-                        if op.kind == "protect" or ((runs or run) and (rows + r > CHUNK_ROWS
-                                                                       or size + b > CHUNK_BYTES)):
+                        if op.kind == "protect":
+                            break
+                        if (runs or run) and (rows + r > CHUNK_ROWS or size + b > CHUNK_BYTES):
+                            full = True
                             break
                         run.append(op)
                         rows, size = rows + r, size + b
@@ -257,6 +264,8 @@ class Sender:
                         delivered += done
                         if not ok:
                             failed.add(office)
+                if not full and not protects:
+                    break  # one write this pass (a protect's office may have row ops after it: go on)
             now = self.tuning.clock()
             if now - self._pruned_at > 3600:
                 self._pruned_at = now
