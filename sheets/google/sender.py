@@ -1,14 +1,22 @@
 """The Google store's sender: delivers the outbox's operations to the spreadsheet.
 
 One sender per host (a lease in the outbox database), one flush at a time
-per process (a lock). Per office and flush it sends either ONE
-``values.append`` (RAW, INSERT_ROWS) when every op is a day never attempted
-before, or a read of the worksheet plus ONE ``batchUpdate`` (updateCells /
-deleteDimension / appendCells, literal values only) that finds rows by their
-ID. Failures back off exponentially (Google's algorithm) up to
+per process (a lock), one background pass per ``SHEETS_SYNC_INTERVAL`` on
+the host whichever worker's thread runs it. A pass costs ONE write whatever
+the number of offices: every office's next ops go in a single
+``batchUpdate`` (appendCells for days never attempted before, after one read
+of every such office's row 1; else updateCells / deleteDimension /
+appendCells planned on the worksheets read in ONE batchGet, rows found by
+their ID and checked, right before the write, not to have moved), up to
+``CHUNK_ROWS`` / ``CHUNK_BYTES``. Google applies a batchUpdate all or
+nothing: an office whose part it refuses is set aside (failed at once if
+the refusal is permanent, else backed off) and the others sent again
+without it. Missing worksheets are made together, in one write. Every write
+waits for the write budget shared by the workers (``capacity.py``).
+Failures back off exponentially (Google's algorithm) up to
 ``SHEETS_MAX_ATTEMPTS``; after an ambiguous failure (timeout, dropped
 connection, 5xx) the next attempt reads before writing, so a row is never
-written twice.
+written twice. A closed week's protection is delivered on its own.
 
 A background thread (started lazily, never at start-up) flushes every
 ``SHEETS_SYNC_INTERVAL`` seconds; ``deliver_now`` delivers one office's ops
