@@ -63,6 +63,7 @@ Auth (opt-in; off by default, then every API request is the owner's)::
     emu.share_spreadsheet(email, "writer", spreadsheet_id=ID)   # POST /__emulator/share
     # or create_spreadsheet(ID, shared_with=[email]); roles owner / writer / reader
     emu.inject_token_fault("invalid_grant" | "500" | "503" | ("slow", s), times=1)
+    emu.refuse_account(email, refused=True)   # 401 to its tokens, fresh ones too
     emu.issue_token(email) / emu.revoke_tokens(email=None) / emu.auth_state()
 
 ``POST /token`` (also ``/oauth2/v4/token``) is the JWT-bearer token endpoint:

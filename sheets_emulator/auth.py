@@ -22,6 +22,8 @@ Off by default (every API request is then the spreadsheet owner's).  With
 
 Token faults (``inject_token_fault``): "invalid_grant" (400), "500", "503",
 ("slow", seconds) -- for the next ``times`` token requests.
+``refuse_account(email)``: the API answers 401 to every token of that account,
+fresh ones too (a refresh does not cure it).
 """
 
 from __future__ import annotations
@@ -204,6 +206,7 @@ class AuthMixin:
         self._token_faults: List[_TokenFault] = []
         self._token_stats = {"requests": 0, "issued": 0, "refused": 0, "failed": 0}
         self._caller: Optional[str] = None  # email of the API request being executed (auth on)
+        self._refused: set = set()  # accounts whose tokens the API refuses (401), see refuse_account
 
     def _reset_auth(self) -> None:
         self._tokens.clear()
@@ -242,6 +245,13 @@ class AuthMixin:
     def unregister_service_account(self, email: str) -> None:
         with self.lock:
             self._accounts.pop(email, None)
+
+    def refuse_account(self, email: str, refused: bool = True) -> None:
+        """The API answers 401 UNAUTHENTICATED to every token of `email`, even one just
+        issued (the token endpoint still issues them): a key or account Google no longer
+        accepts, which a token refresh does not cure. refused=False accepts it again."""
+        with self.lock:
+            (self._refused.add if refused else self._refused.discard)(email)
 
     def service_accounts(self) -> List[str]:
         with self.lock:
@@ -432,6 +442,8 @@ class AuthMixin:
             return unauthenticated(endpoint, "ACCESS_TOKEN_TYPE_UNSUPPORTED")
         if self.clock() >= tok.expires_at:
             return unauthenticated(endpoint, "ACCESS_TOKEN_EXPIRED")
+        if tok.email in self._refused:
+            return unauthenticated(endpoint, "ACCOUNT_STATE_INVALID")
         needed = WRITE_SCOPES if kind == "write" else READ_SCOPES
         if endpoint != "unknown" and not (tok.scopes & needed):
             return insufficient_scopes(endpoint)

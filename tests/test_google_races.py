@@ -18,6 +18,7 @@ import pytest
 from devtools.dates import START
 from domain.clock import iso_at, parse_instant
 from domain.rows import Row
+from domain.saving import Entry
 from sheets.google.reads import FRESH_MIN_AGE
 from sheets_emulator import EmulatorServer, SheetsEmulator
 from tests.clock import FakeClock
@@ -208,7 +209,7 @@ def deletion(store, emu, clock, edit):
     return after, done, header, [r for r in rows if r is not target]
 
 
-def new_day(store, emu, clock, edit):
+def new_day(store, emu, clock, edit, save=None):
     """A clerk's new day, written with the column positions of the views' last read
     (the edit comes right after that read)."""
     header, rows = sheet(emu)
@@ -218,7 +219,10 @@ def new_day(store, emu, clock, edit):
     store.read(["presa"], *WEEK, fresh=True)  # a page reloaded: its read gives the header positions
     emu.reset_counts()
     new = rows_of(D4, "ana", NEW_DAY)
-    store.save_day("presa", D4, "ana", new)
+    if save is None:
+        store.save_day("presa", D4, "ana", new)
+    else:
+        save(store, new)
     stamp = iso_at(clock())
     done = store.sync()
     after["requests"] = emu.counts()["endpoints"]
@@ -229,7 +233,16 @@ def new_day(store, emu, clock, edit):
     return after, done, header, rows + added
 
 
-OPERATIONS = [correction, deletion, new_day]
+def new_day_form(store, emu, clock, edit):
+    """The same new day as the form saves it (``save_entry``: planned at write time)."""
+    def save(store, rows):
+        values = {(r.activity, r.part, k): getattr(r, k) for r in rows for k in ("lucrari", "documente")}
+        assert store.save_entry(Entry("presa", D4, "ana", values, {k: None for k in values})) is not None
+
+    return new_day(store, emu, clock, edit, save)
+
+
+OPERATIONS = [correction, deletion, new_day, new_day_form]
 
 #: the requests a delivery takes: a correction or deletion reads the worksheet (values.get),
 #: checks right before writing that the rows and columns it targets have not moved (ONE
@@ -240,6 +253,7 @@ REQUESTS = {
     "new_day": {"values.get": 1, "spreadsheets.batchUpdate": 1},
 }
 REQUESTS["deletion"] = REQUESTS["correction"]
+REQUESTS["new_day_form"] = REQUESTS["new_day"]
 REPLANNED = {"values.get": 2, "values.batchGet": 2, "spreadsheets.batchUpdate": 1}
 
 
@@ -249,7 +263,7 @@ def test_a_hand_edit_between_read_and_write_moves_no_figure(store, emu, clock, o
     seed(store, clock)
     after, done, header, expected = operation(store, emu, clock, edit)
     assert after["hook"].fired and after["hook"].error is None
-    replanned = operation is not new_day and edit is not no_edit
+    replanned = operation in (correction, deletion) and edit is not no_edit
     assert after["requests"] == (REPLANNED if replanned else REQUESTS[operation.__name__])
     assert (done["pending"], done["failed"]) == (0, 0)
     assert store.counts()["delivered"] == len(SEED) + 1  # the operation (not dropped, not failed)
@@ -264,3 +278,71 @@ def test_a_hand_edit_between_read_and_write_moves_no_figure(store, emu, clock, o
                    int(r[DOCUMENTE]) if DOCUMENTE in r else None) for r in expected)
     assert got == want
     assert not read.problems
+
+
+@pytest.mark.xfail(strict=True, reason="known limit: Google has no conditional write; an edit in the one round "
+                                       "trip between the sender's check and its write is not detected yet")
+@pytest.mark.parametrize("operation", [correction, deletion], ids=lambda f: f.__name__)
+def test_a_sort_between_the_check_and_the_write(store, emu, clock, operation, monkeypatch):
+    """The same race one request later: the sort comes right after the check (the small
+    values:batchGet) instead of after the read."""
+    seed(store, clock)
+    real_arm = arm
+    monkeypatch.setitem(globals(), "arm", lambda emu, edit, endpoint, header, rows, nth=1: real_arm(
+        emu, edit, "values.batchGet", header, rows, nth))
+    after, done, header, expected = operation(store, emu, clock, sort_by_clerk)
+    assert after["hook"].fired
+    assert canonical(sheet(emu)[1]) == canonical(expected)
+
+
+def test_a_day_typed_by_hand_without_ids_resaved_while_a_person_sorts(store, emu, clock):
+    """25 rows a person typed without IDs (checked as one block of rows), replaced by
+    the clerk's save while a supervisor sorts: they go, and only they."""
+    seed(store, clock)
+    header, rows = sheet(emu)
+    hand = [{**HAND_ROW, "Data": D1.isoformat(), LUCRARI: str(100 + n)} for n in range(25)]
+    for n, typed in enumerate(hand):
+        emu.insert_rows(PRESA, 2 + n, 1, spreadsheet_id=SS)  # on top: each row written by number
+        for name, value in typed.items():
+            emu.set_cell(PRESA, f"{column(header, name)}{2 + n}", value, raw=True, spreadsheet_id=SS)
+    clock.advance(FRESH_MIN_AGE)
+    store.read(["presa"], *WEEK, fresh=True)  # the clerk's form page: the day has rows, typed by hand
+    after = arm(emu, sort_by_clerk, "values.get", header, rows)
+    emu.reset_counts()
+    new = Row("presa", D1, "l544-studiere", "elena", lucrari=4)
+    store.save_day("presa", D1, "elena", [new])
+    stamp = iso_at(clock())
+    assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+    assert after["hook"].fired and after["hook"].error is None
+    assert emu.counts()["endpoints"] == REPLANNED
+    checks = [e["ranges"] for e in emu.request_log() if e["endpoint"] == "values.batchGet"]
+    assert [len(r) for r in checks] == [3, 3]  # row 1, the ID column, ONE block of the 25 rows
+    labels = {r["Activitate (cod)"]: r["Activitate"] for r in rows}
+    expected = rows + [{ID: new.row_id, "Data": D1.isoformat(), "Activitate (cod)": new.activity,
+                        "Activitate": labels[new.activity], "Funcționar": "elena", LUCRARI: "4", "Introdus la": stamp}]
+    assert canonical(sheet(emu)[1]) == canonical(expected)
+
+
+def test_a_person_sorting_again_and_again_gets_nothing_written_until_it_stops(store, emu, clock):
+    """Every check finds the rows moved: after 1 + REPLANS plans the delivery gives up,
+    nothing written, and says why on Sincronizare; the next one writes."""
+    from sheets.google.sender import MSG_MOVING, REPLANS
+
+    seed(store, clock)
+    header, rows = sheet(emu)
+    target = find(rows, *TARGET)
+    col = column(header, "Funcționar")
+    for n in range(REPLANS + 1):  # right after each read of the worksheet: Z to A, A to Z, ...
+        emu.after_request(lambda d=n % 2 == 0: emu.sort_rows(PRESA, col, descending=d, spreadsheet_id=SS),
+                          endpoint="values.get", nth=1 + n)
+    emu.reset_counts()
+    store.update_row("presa", target[ID], {"lucrari": 5}, BY)
+    stamp = iso_at(clock())
+    store.sender.flush_pass()  # (if the page's delivery has not run it already)
+    assert emu.counts()["endpoints"] == {"values.get": REPLANS + 1, "values.batchGet": REPLANS + 1}  # no write
+    [op] = store.ops()
+    assert op.status == "pending" and op.last_error == MSG_MOVING
+    assert canonical(sheet(emu)[1]) == canonical(rows)
+    assert store.sync() == {"delivered": 1, "pending": 0, "failed": 0}
+    expected = [r if r is not target else {**r, LUCRARI: "5", "Modificat de": BY, "Modificat la": stamp} for r in rows]
+    assert canonical(sheet(emu)[1]) == canonical(expected)

@@ -5,12 +5,18 @@ per process (a lock), one background pass per ``SHEETS_SYNC_INTERVAL`` on
 the host whichever worker's thread runs it. A pass costs ONE write whatever
 the number of offices: every office's next ops go in a single
 ``batchUpdate`` (appendCells for days never attempted before, after one read
-of every such office's row 1; else updateCells / deleteDimension /
-appendCells planned on the worksheets read in ONE batchGet, rows found by
-their ID and checked, right before the write, not to have moved), up to
-``CHUNK_ROWS`` / ``CHUNK_BYTES``. Google applies a batchUpdate all or
-nothing: an office whose part it refuses is set aside (failed at once if
-the refusal is permanent, else backed off) and the others sent again
+of every such office's row 1: the columns' positions now; else updateCells /
+deleteDimension / appendCells, literal values only, planned on the worksheets
+read in ONE batchGet, rows found by their ID), up to ``CHUNK_ROWS`` rows and
+``CHUNK_BYTES`` of JSON. Such a write targets rows by number, so right before
+it ONE small ``values:batchGet`` for all the offices checks that row 1, the
+ID column down to the lowest row written and each written row without an ID
+are as the plan read them (``_check``); an office where a person sorted,
+inserted or deleted rows or moved or inserted columns meanwhile is planned
+again from a new read (``REPLANS``), never guessed. Left: an edit within the
+round trip between that check and the write. Google applies a batchUpdate
+all or nothing: an office whose part it refuses is set aside (failed at once
+if the refusal is permanent, else backed off) and the others sent again
 without it. Missing worksheets are made together, in one write. Every write
 waits for the write budget shared by the workers (``capacity.py``).
 Failures back off exponentially (Google's algorithm) up to
@@ -26,6 +32,7 @@ waits for them.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -601,6 +608,8 @@ class Sender:
 
 #: how many times a write is planned again when what it targets moved meanwhile
 REPLANS = 3
+#: rows without an ID checked one range each up to this many (else one block of rows)
+MAX_CHECK_RANGES = 20
 MSG_MOVING = ("Rândurile sau coloanele foii au fost mutate de mai multe ori în timpul scrierii; "
               "nimic nu a fost scris, se reîncearcă.")
 
@@ -618,7 +627,11 @@ def _check_ranges(info: SheetInfo, header: HeaderMap, values: list, plan) -> lis
     if indexes:
         letter = column_letters(id_col)
         ranges.append(f"{title}!{letter}2:{letter}{indexes[-1] + 1}")
-    ranges += [f"{title}!{i + 1}:{i + 1}" for i in indexes if not _cell(values, i, id_col)]
+    unnamed = [i for i in indexes if not _cell(values, i, id_col)]
+    if len(unnamed) > MAX_CHECK_RANGES:  # many rows typed by hand: one block, not a URL too long
+        ranges.append(f"{title}!{unnamed[0] + 1}:{unnamed[-1] + 1}")
+    else:
+        ranges += [f"{title}!{i + 1}:{i + 1}" for i in unnamed]
     return ranges
 
 
@@ -634,10 +647,12 @@ def _in_place(header: HeaderMap, values: list, plan, got: list) -> bool:
         if now != [_cell(values, r, id_col) for r in range(1, indexes[-1] + 1)]:
             return False
     unnamed = [i for i in indexes if not _cell(values, i, id_col)]
-    for i, rows in zip(unnamed, got[2:]):
-        if _trimmed(rows[0] if rows else []) != _trimmed(values[i] if i < len(values) else []):
-            return False
-    return True
+    if len(unnamed) > MAX_CHECK_RANGES:
+        block = got[2] if len(got) > 2 else []
+        now_rows = {i: block[i - unnamed[0]] if i - unnamed[0] < len(block) else [] for i in unnamed}
+    else:
+        now_rows = {i: rows[0] if rows else [] for i, rows in zip(unnamed, got[2:])}
+    return all(_trimmed(now_rows[i]) == _trimmed(values[i] if i < len(values) else []) for i in unnamed)
 
 
 def _cell(values: list, row: int, col: int) -> str:
@@ -665,14 +680,19 @@ CHUNK_ROWS = 500
 CHUNK_BYTES = 1_000_000
 
 
+#: JSON bytes of one row's 12 cells around their values (ExtendedValue, format), a little more
+ROW_JSON_OVERHEAD = 1200
+
+
 def _op_size(op: Op) -> tuple[int, int]:
-    """(rows, approximate bytes of the request) an op may write."""
+    """(rows, bytes of the request at most) an op may write: its text as JSON sends
+    it (ASCII: "ș" is the 6 bytes "\\u0219"), plus each row's cell wrapping."""
     if op.kind == "entry" and op.entry is not None:
         rows = max(1, len(op.entry.values))
     else:
         rows = max(1, len(op.rows))
     text = repr(op.rows) + repr(op.changes) + (repr(op.entry.values) if op.entry is not None else "")
-    return rows, 2 * len(text.encode("utf-8")) + 200 * rows  # JSON of ExtendedValues is wordier
+    return rows, len(json.dumps(text)) + ROW_JSON_OVERHEAD * rows
 
 
 def _chunks(ops: list[Op]) -> list[list[Op]]:
