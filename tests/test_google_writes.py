@@ -289,3 +289,32 @@ def test_capacity_page_for_admins_only_shows_the_counted_figures(tmp_path, serve
     meta = store.directory.metadata()
     cells = sum(s.rows * s.cols for s in meta.sheets.values())
     assert f"{cells:,}".replace(",", ".") in text
+
+
+def test_cells_fill_date_at_the_current_pace(tmp_path):
+    from sheets.google.capacity import Capacity
+
+    clock = Clock()
+    cap = Capacity(tmp_path / "capacity.sqlite3", clock)
+    cap.cells_seen(SS, 1_000_000)
+    assert cap.cells(SS) == {"cells": 1_000_000, "at": clock.now, "pace": None, "full_at": None}
+    clock.sleep(300)
+    cap.cells_seen(SS, 1_000_000)  # within ten minutes: the same line
+    clock.sleep(86400 - 300)
+    cap.cells_seen(SS, 1_100_000)  # a day later: 100,000 cells a day
+    got = cap.cells(SS)
+    assert got["pace"] == pytest.approx(100_000)
+    assert got["full_at"] == pytest.approx(clock.now + 89 * 86400)  # 8.9 million cells left
+
+
+def test_requests_are_sorted_into_reads_and_writes():
+    from sheets.google.capacity import endpoint_of
+
+    base = "http://127.0.0.1:8089/v4/spreadsheets/" + SS
+    assert endpoint_of("GET", base + "?fields=x") == ("read", "spreadsheets.get")
+    assert endpoint_of("GET", base + "/values/A1") == ("read", "values.get")
+    assert endpoint_of("GET", base + "/values:batchGet?ranges=a") == ("read", "values.batchGet")
+    assert endpoint_of("POST", base + ":batchUpdate") == ("write", "spreadsheets.batchUpdate")
+    assert endpoint_of("POST", base + "/values/A1:append") == ("write", "values.append")
+    assert endpoint_of("POST", "https://oauth2.googleapis.com/token") is None
+    assert endpoint_of("GET", "http://127.0.0.1:8089/__emulator/counts") is None
