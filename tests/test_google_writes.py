@@ -318,3 +318,19 @@ def test_requests_are_sorted_into_reads_and_writes():
     assert endpoint_of("POST", base + "/values/A1:append") == ("write", "values.append")
     assert endpoint_of("POST", "https://oauth2.googleapis.com/token") is None
     assert endpoint_of("GET", "http://127.0.0.1:8089/__emulator/counts") is None
+
+
+def test_one_background_pass_per_interval_whichever_worker(server, emu, tmp_path, catalog, clock):
+    a = make(server, tmp_path, catalog, clock)
+    b = make(server, tmp_path, catalog, clock)  # another worker, same instance folder
+    try:
+        assert a.outbox.claim_pass(5) is True
+        assert b.outbox.claim_pass(5) is False  # the other worker's thread: not again so soon
+        clock.sleep(2)
+        assert a.outbox.claim_pass(5) is False
+        clock.sleep(3)
+        assert b.outbox.claim_pass(5) is True
+    finally:
+        for s in (a, b):
+            s.close()
+            s.session.close()
