@@ -8,7 +8,6 @@ counted. Requests are counted by the emulator; worksheets are read back whole.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date, timedelta
 
 import pytest

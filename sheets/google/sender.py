@@ -54,7 +54,7 @@ from .layout import (DATA_FIELDS, HeaderMap, ParsedSheet, cell_values, column_le
 from .model import Model
 from .protect import protect_week
 from .outbox import Op, Outbox, backoff_delay, lease_holder_id
-from .reads import Reads, Snapshot
+from .reads import Reads
 from .tuning import Tuning
 
 log = logging.getLogger("sheets.google")
