@@ -333,3 +333,15 @@ def test_one_background_pass_per_interval_whichever_worker(server, emu, tmp_path
         for s in (a, b):
             s.close()
             s.session.close()
+
+
+def test_a_429_on_the_combined_read_backs_every_office_off_without_more_requests(store, emu):
+    store.init()
+    for k in (1, 2, 3):
+        save(store, k, MONDAY, "ana", k)
+    emu.reset_counts()
+    emu.inject("429", times=1, endpoint="values.batchGet")
+    assert store.sender.flush_pass() == (0, False)
+    assert emu.counts()["endpoints"] == {"values.batchGet": 1}  # no read of each office alone, no write
+    assert store.sync()["delivered"] == 3
+    assert_sheets(emu, {k: [(day_label(MONDAY), "l544-studiere", "ana", str(k))] for k in (1, 2, 3)})

@@ -391,7 +391,11 @@ class Sender:
             try:
                 for p, vr in zip(wanted, self.client.batch_get(ranges)):
                     values[p.office] = vr.get("values", [])
-            except Failure:
+            except Failure as exc:
+                if exc.status != 400:  # Google failing or refusing (429): every office backs off
+                    for p in parts:
+                        self._failed(p.office, p.attempt, exc)
+                    return
                 values = {}  # one worksheet renamed or deleted meanwhile: each read alone below
         for p in parts:
             try:
