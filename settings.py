@@ -42,6 +42,8 @@ SETTINGS: tuple[Setting, ...] = (
             "it answers 503 (\"Foaia de calcul Google nu răspunde acum\")"),
     Setting("SHEETS_REFRESH_PER_MINUTE", 30, "fresh Google reads asked with „Reîncarcă” (`?refresh=1`) in any "
             "60 seconds, all users and workers together; past it pages show the last read, with its time"),
+    Setting("SHEETS_WRITE_BUDGET", 40, "Google writes the outbox's sender sends in any 60 seconds, all workers "
+            "together (Google allows 60; the rest is left for corrections); 0: no limit"),
     Setting("SHEETS_BACKOFF_MAX", 32, "longest wait (s) between retries of an undelivered submission"),
     Setting("SHEETS_MAX_ATTEMPTS", 10, "tries before a submission is marked failed (listed on *Sincronizare*, "
             "retried by hand)"),

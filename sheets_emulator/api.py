@@ -901,6 +901,10 @@ def _check_extended_value(ev: Any) -> None:
     kinds = ("stringValue", "numberValue", "boolValue", "formulaValue")
     if not isinstance(ev, dict) or len(ev) != 1 or next(iter(ev)) not in kinds:
         raise _RequestError("Invalid userEnteredValue: %r" % (ev,))
+    text = ev.get("stringValue")
+    if isinstance(text, str) and len(text) > V.MAX_CELL_CHARS:  # as Google: batchUpdate's cells too
+        raise _RequestError("Your input contains more than the maximum of %d characters in a single cell."
+                            % V.MAX_CELL_CHARS)
 
 
 def _snapshot(ss: Spreadsheet):

@@ -175,17 +175,23 @@ def test_bursts_of_500s(store, emu):
 @pytest.mark.parametrize("fault", ["drop_after_write", "drop_before_write"])
 def test_dropped_connections(store, emu, fault):
     warm(store, emu)
-    emu.inject(fault, times=2, endpoint="spreadsheets.batchUpdate")  # both offices' first append
+    emu.inject(fault, times=2, endpoint="spreadsheets.batchUpdate")  # the combined write, and its retry
     ids = submit(store)
     assert store.sync()["pending"] == 0
     assert_exactly_once(emu, ids)
     assert store.outbox.counts()["delivered"] == 12
     used = emu.counts()["endpoints"]
-    # each append reads row 1 first; the retries read the whole worksheet first and
-    # write only what did not land
-    assert Counter(e["range"].endswith("!1:1") for e in emu.request_log() if e["endpoint"] == "values.get") == {
-        True: 2, False: 2}
-    assert used["spreadsheets.batchUpdate"] == (2 if fault == "drop_after_write" else 4)
+    # both offices go in ONE write, after ONE read of both row 1s; the retries read both
+    # worksheets whole (ONE batchGet) and write only what did not land: nothing after a
+    # dropped answer; else the rows, after checking both row 1s again right before
+    reads = [tuple(r.endswith("!1:1") for r in e["ranges"]) for e in emu.request_log()
+             if e["endpoint"] == "values.batchGet"]
+    if fault == "drop_after_write":
+        assert reads == [(True, True), (False, False)]
+        assert used == {"values.batchGet": 2, "spreadsheets.batchUpdate": 1}
+    else:
+        assert reads == [(True, True)] + [(False, False), (True, True)] * 2
+        assert used == {"values.batchGet": 5, "spreadsheets.batchUpdate": 3}
 
 
 def test_dropped_connection_on_a_batch_update(store, emu):
@@ -212,10 +218,9 @@ def test_slow_answers_past_the_read_timeout(server, emu, tmp_path):
         assert store.sync(max_seconds=10) == {"delivered": 4, "pending": 0, "failed": 0}
         assert time.monotonic() - t0 >= 1.0  # waited out the in-flight time
         assert_exactly_once(emu, ids)
-        assert emu.counts()["endpoints"]["spreadsheets.batchUpdate"] == 2  # presa (slow) + consiliere
-        # row 1 read before each append, then the retry's read, then nothing to write
-        reads = [e["range"].endswith("!1:1") for e in emu.request_log() if e["endpoint"] == "values.get"]
-        assert sorted(reads) == [False, True, True]
+        # both offices' row 1 in ONE read, ONE write for both (slow), the retry's ONE read of
+        # both worksheets, then nothing to write
+        assert emu.counts()["endpoints"] == {"spreadsheets.batchUpdate": 1, "values.batchGet": 2}
     finally:
         store.session.close()
 

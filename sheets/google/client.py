@@ -176,13 +176,22 @@ class SheetsClient:
             self.spreadsheet_id, ranges, params={**VALUE_PARAMS, "majorDimension": "ROWS"}))
         return data.get("valueRanges", [])
 
+    #: called before every write: waits for the shared write budget (sheets/google/capacity.py)
+    write_gate: Callable[[], None] | None = None
+
+    def _gate(self) -> None:
+        if self.write_gate is not None:
+            self.write_gate()
+
     def batch_update(self, requests_: list[dict]) -> None:
         """ONE spreadsheets.batchUpdate."""
+        self._gate()
         self._call(lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
 
     def append(self, sheet_id: int, title: str, rows: int, cols: int, values: list) -> None:
         """ONE values.append (RAW, INSERT_ROWS) under the worksheet's table."""
         props = {"sheetId": sheet_id, "title": title, "gridProperties": {"rowCount": rows, "columnCount": cols}}
         ws = Worksheet(None, props, self.spreadsheet_id, self.http)
+        self._gate()
         self._call(lambda: ws.append_rows(values, value_input_option="RAW", insert_data_option="INSERT_ROWS",
                                      table_range="A1"))

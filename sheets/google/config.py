@@ -141,6 +141,7 @@ def open_google_store(config, instance_path: Path, catalog, clock=None):
         max_attempts=int(_number(config, "SHEETS_MAX_ATTEMPTS", 1)),
         read_budget=_number(config, "SHEETS_READ_BUDGET"),
         first_read_budget=_number(config, "SHEETS_FIRST_READ_BUDGET"), emulator=emulator or None,
+        write_budget=int(_number(config, "SHEETS_WRITE_BUDGET")),
         **({"clock": clock} if clock is not None else {}),
     )
 

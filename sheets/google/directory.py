@@ -64,6 +64,7 @@ class Directory:
         self._remembered: dict[str, tuple[int, str]] = outbox.sheet_ids()  # office -> (sheetId, title)
         self._headers: dict[str, HeaderRecord] = {}  # office -> its worksheet's header
         self._created_here: set[int] = set()  # worksheets this process created and has not written yet
+        self.on_metadata = None  # on_metadata(Meta) after each metadata read (the capacity page's cell count)
 
     def title(self, office: str) -> str:
         o = self.catalog.office(office)
@@ -87,6 +88,8 @@ class Directory:
         meta = Meta(data.get("properties", {}).get("locale", ""), sheets, self.tuning.clock())
         with self._lock:
             self._meta = meta
+        if self.on_metadata is not None:
+            self.on_metadata(meta)
         return meta
 
     def forget(self) -> None:
@@ -101,6 +104,9 @@ class Directory:
             meta = self._meta
             if meta is not None and meta.sheets.get(old.sheet_id) is old:
                 self._meta = replace(meta, sheets={**meta.sheets, new.sheet_id: new})
+                meta = self._meta
+        if meta is not None and self.on_metadata is not None:
+            self.on_metadata(meta)
 
     def _remember(self, office: str, info: SheetInfo) -> None:
         self.outbox.remember_sheet(office, info.sheet_id, info.title)
@@ -185,6 +191,37 @@ class Directory:
             self._created_here.update(i.sheet_id for i in created)  # empty: the first write may append
         return self.resolve(office, self.metadata())
 
+    def sheets(self, offices: Sequence[str]) -> dict[str, SheetInfo]:
+        """Each office's worksheet, the missing ones created together in ONE write
+        (``sheet(create=True)`` for many offices), with those of the catalog's other
+        offices still missing."""
+        with self._lock:
+            cached = self._meta is not None
+        meta = self.metadata()
+        found = {o: self.resolve(o, meta) for o in offices}
+        missing = [o for o, info in found.items() if info is None]
+        if missing and cached:  # made by another process since we looked? look again before creating
+            meta = self.metadata(refresh=True)
+            found.update({o: self.resolve(o, meta) for o in missing})
+            missing = [o for o, info in found.items() if info is None]
+        if missing:
+            # with every other office of the catalog still without a worksheet: the first
+            # saves of the others (minutes later, at 5 pm) then cost no write of their own
+            others = [o.slug for o in self.catalog.offices if o.slug not in found and self.resolve(o.slug, meta) is None]
+            created = self.create(missing + others)
+            with self._lock:
+                self._created_here.update(i.sheet_id for i in created)  # empty: the first write may append
+            meta = self.metadata()
+            found.update({o: self.resolve(o, meta) for o in missing})
+        return {o: info for o, info in found.items() if info is not None}
+
+    def fresh_header(self, office: str, info: SheetInfo) -> HeaderMap | None:
+        """The header seen within ``header_max_age`` (what a blind append may trust), else None."""
+        known = self._known_header(office, info)
+        if known is not None and self.tuning.clock() - known.seen_at < self.tuning.header_max_age:
+            return known.header
+        return None
+
     def is_new(self, sheet_id: int) -> bool:
         """Created by this process and not written yet (so empty)."""
         with self._lock:
@@ -217,6 +254,10 @@ class Directory:
             if self._meta is not None:
                 self._meta = replace(self._meta, sheets={**self._meta.sheets,
                                                           **{info.sheet_id: info for _, info in created}})
+            meta = self._meta
+        if meta is not None and self.on_metadata is not None:
+            self.on_metadata(meta)
+        with self._lock:
             for office, info in created:
                 self._headers[office] = HeaderRecord(info.sheet_id, HeaderMap.standard(), self.tuning.clock())
         for office, info in created:

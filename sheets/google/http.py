@@ -14,7 +14,7 @@ This module deliberately has no gspread in it (client.py alone has).
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
 import requests
 
@@ -51,10 +51,26 @@ class DefaultTimeoutMixin:
         if timeout is not None:
             self.default_timeout = timeout
 
+    #: on_request(method, url, status): called after every request (status 0: no answer);
+    #: the Google store counts its Sheets requests there (sheets/google/capacity.py)
+    on_request: Optional[Callable[[str, str, int], None]] = None
+
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout
-        return super().request(method, url, *args, **kwargs)  # type: ignore[misc]
+        hook = self.on_request
+        if hook is None:
+            return super().request(method, url, *args, **kwargs)  # type: ignore[misc]
+        status = 0
+        try:
+            response = super().request(method, url, *args, **kwargs)  # type: ignore[misc]
+            status = response.status_code
+            return response
+        finally:
+            try:
+                hook(method, url, status)
+            except Exception:  # pragma: no cover - counting must never fail a request
+                pass
 
 
 class EmulatorSession(DefaultTimeoutMixin, requests.Session):

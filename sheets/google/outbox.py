@@ -14,7 +14,8 @@ An SQLite file in the instance folder (``outbox.sqlite3``, WAL; every write in
   day never attempted may be sent as a blind append; every other write reads
   the worksheet first and finds rows by their ID, so nothing is duplicated.
 * ``sheets``: each office's worksheet id (sheetId), to find it when renamed.
-* ``lease``: the single sender across processes (holder, expiry).
+* ``lease``: the single sender across processes (holder, expiry); and, named
+  ``pass``, when the last background pass of any process began.
 
 No gspread here; ``sheets.google.model`` applies ops to rows (for the views
 and to plan the writes).
@@ -245,6 +246,17 @@ class Outbox:
             return [r[0] for r in con.execute(
                 "SELECT office FROM ops WHERE status='pending' GROUP BY office ORDER BY MIN(id)")]
 
+    def last_id(self) -> int:
+        """The newest op's id (0: none)."""
+        with self._connect() as con:
+            return con.execute("SELECT COALESCE(MAX(id), 0) FROM ops").fetchone()[0]
+
+    def oldest_pending(self) -> Op | None:
+        """The oldest submission not delivered yet (pending or failed)."""
+        with self._connect() as con:
+            r = con.execute("SELECT * FROM ops WHERE status IN ('pending','failed') ORDER BY id LIMIT 1").fetchone()
+        return _op(r) if r else None
+
     def next_due(self) -> float | None:
         """When the earliest office may be tried again (None: nothing pending)."""
         with self._connect() as con:
@@ -351,6 +363,19 @@ class Outbox:
                 return False
             con.execute("INSERT OR REPLACE INTO lease (name, holder, expires) VALUES (?,?,?)",
                         (name, holder, now + seconds))
+            return True
+
+    def claim_pass(self, interval: float, name: str = "pass") -> bool:
+        """Whether a background pass may start now: none did, in any process, in the
+        last ``interval`` seconds (then this one is noted). Every worker runs a sender
+        thread; without this their passes would add up (3 workers: 3 passes, 3 writes,
+        per interval)."""
+        now = self.clock()
+        with self._write() as con:
+            r = con.execute("SELECT expires FROM lease WHERE name=?", (name,)).fetchone()
+            if r is not None and now - r["expires"] < interval * 0.95 and r["expires"] <= now:
+                return False
+            con.execute("INSERT OR REPLACE INTO lease (name, holder, expires) VALUES (?,?,?)", (name, "", now))
             return True
 
     def release_lease(self, holder: str, name: str = "sender") -> None:

@@ -1,22 +1,28 @@
 """The Google store's sender: delivers the outbox's operations to the spreadsheet.
 
 One sender per host (a lease in the outbox database), one flush at a time
-per process (a lock). Per office and flush it sends either ONE
-``batchUpdate`` appendCells (after a read of row 1: the columns' positions
-now) when every op is a day never attempted before, or a read of the
-worksheet plus ONE ``batchUpdate`` (updateCells / deleteDimension /
-appendCells, literal values only) that finds rows by their ID. Such a write
-targets rows by number, so right before it ONE small ``values:batchGet``
-checks that row 1, the ID column down to the lowest row written and each
-written row without an ID are as the plan read them (``_still_in_place``);
-if a person sorted, inserted or deleted rows or moved or inserted columns
-meanwhile, it is planned again from a new read (``REPLANS``), never guessed.
-Left: an edit within the round trip between that check and the write.
-A backlog goes out in writes of at most ``CHUNK_ROWS`` rows and
-``CHUNK_BYTES`` of JSON. Failures back off exponentially (Google's algorithm) up to
+per process (a lock), one background pass per ``SHEETS_SYNC_INTERVAL`` on
+the host whichever worker's thread runs it. A pass costs ONE write whatever
+the number of offices: every office's next ops go in a single
+``batchUpdate`` (appendCells for days never attempted before, after one read
+of every such office's row 1: the columns' positions now; else updateCells /
+deleteDimension / appendCells, literal values only, planned on the worksheets
+read in ONE batchGet, rows found by their ID), up to ``CHUNK_ROWS`` rows and
+``CHUNK_BYTES`` of JSON. Such a write targets rows by number, so right before
+it ONE small ``values:batchGet`` for all the offices checks that row 1, the
+ID column down to the lowest row written and each written row without an ID
+are as the plan read them (``_check``); an office where a person sorted,
+inserted or deleted rows or moved or inserted columns meanwhile is planned
+again from a new read (``REPLANS``), never guessed. Left: an edit within the
+round trip between that check and the write. Google applies a batchUpdate
+all or nothing: an office whose part it refuses is set aside (failed at once
+if the refusal is permanent, else backed off) and the others sent again
+without it. Missing worksheets are made together, in one write. Every write
+waits for the write budget shared by the workers (``capacity.py``).
+Failures back off exponentially (Google's algorithm) up to
 ``SHEETS_MAX_ATTEMPTS``; after an ambiguous failure (timeout, dropped
 connection, 5xx) the next attempt reads before writing, so a row is never
-written twice.
+written twice. A closed week's protection is delivered on its own.
 
 A background thread (started lazily, never at start-up) flushes every
 ``SHEETS_SYNC_INTERVAL`` seconds; ``deliver_now`` delivers one office's ops
@@ -29,11 +35,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from domain.rows import Row
@@ -47,7 +54,7 @@ from .layout import (DATA_FIELDS, HeaderMap, ParsedSheet, cell_values, column_le
 from .model import Model
 from .protect import protect_week
 from .outbox import Op, Outbox, backoff_delay, lease_holder_id
-from .reads import Reads, Snapshot
+from .reads import Reads
 from .tuning import Tuning
 
 log = logging.getLogger("sheets.google")
@@ -61,6 +68,34 @@ class _Attempt:
     number: int  # the how-manieth attempt of the ops tried most
     marked: list  # ledger keys this attempt marked "maybe"
     stage: str = "prepare"  # "write" once the write is sent
+
+
+@dataclass
+class _Part:
+    """One office's share of a combined write."""
+
+    office: str
+    attempt: _Attempt
+    first: bool  # may be a blind append
+    info: SheetInfo | None = None
+    requests: list = field(default_factory=list)
+    rows: list = field(default_factory=list)  # the rows written, as they will stand in the sheet
+    dropped: dict = field(default_factory=dict)  # op id -> why (corrections of rows no longer there)
+    planned: bool = False
+    ok: bool = False
+    # a rewrite's plan, checked right before the write: the header, the values read, (updates, deletes, appends)
+    header: HeaderMap | None = None
+    values: list = field(default_factory=list)
+    plan: tuple | None = None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        sizes = [_op_size(op) for op in self.attempt.ops]
+        return sum(r for r, _ in sizes), sum(b for _, b in sizes)
+
+
+#: rounds of combined writes in one pass at most (a backlog: 500 rows each)
+MAX_ROUNDS = 20
 
 
 class Sender:
@@ -80,7 +115,6 @@ class Sender:
         self._pid = os.getpid()
         self._holder = lease_holder_id()
         self._pruned_at = 0.0
-        self._written: list[Row] = []  # the rows of the last write, as they now stand in the sheet
 
     # -- the background thread --------------------------------------------------
 
@@ -103,7 +137,9 @@ class Sender:
     def _run(self) -> None:
         while not self._stop.wait(self.tuning.sync_interval):
             try:
-                self.flush_pass()
+                # one pass per interval on the host, whichever worker's thread runs it
+                if self.outbox.claim_pass(self.tuning.sync_interval):
+                    self.flush_pass()
             except Exception:  # pragma: no cover - keep the sender alive whatever happens
                 log.exception("Sheets sender pass failed")
 
@@ -191,18 +227,60 @@ class Sender:
 
     def flush_pass(self, wait_lock: float | None = None) -> tuple[int, bool]:
         """One pass over the offices with due ops: (ops delivered, lease busy).
-        ``wait_lock``: at most this long for this process's sender to end its pass."""
+        ``wait_lock``: at most this long for this process's sender to end its pass.
+
+        Every office's next run of row ops goes in ONE combined write (one
+        ``batchUpdate`` carrying each office's requests, up to ``CHUNK_ROWS`` /
+        ``CHUNK_BYTES``), so a pass costs one write whatever the number of
+        offices; a backlog bigger than that takes a few rounds. Saves made
+        during the pass wait for the next one. An office that failed is not
+        tried again in the same pass (its backoff runs)."""
         with self._turn(wait_lock) as ours:
             if not ours:
                 return 0, True
-            delivered = 0
-            for office in self.outbox.offices_pending():
-                ops = self._due(office, limit=1000)
-                if not ops:
-                    continue
+            delivered, failed = 0, set()
+            last = self.outbox.last_id()  # saves made during the pass wait for the next one
+            for _ in range(MAX_ROUNDS):
+                runs, protects = {}, []
+                rows = size = 0  # of the combined write being filled
+                full = False  # a due op left for want of room: another round
+                for office in self.outbox.offices_pending():
+                    if office in failed:
+                        continue
+                    ops = [op for op in self._due(office, limit=CHUNK_ROWS) if op.id <= last]
+                    if not ops:
+                        continue
+                    if ops[0].kind == "protect":
+                        protects.append((office, ops[0]))
+                        continue
+                    run = []
+                    for op in ops:  # as many as the write still has room for (an op too big goes alone)
+                        r, b = _op_size(op)
+                        if op.kind == "protect":
+                            break
+                        if (runs or run) and (rows + r > CHUNK_ROWS or size + b > CHUNK_BYTES):
+                            full = True
+                            break
+                        run.append(op)
+                        rows, size = rows + r, size + b
+                    if run:
+                        runs[office] = run
+                if not runs and not protects:
+                    break
                 if not self.outbox.acquire_lease(self._holder, self.tuning.lease_seconds):  # renew
                     return delivered, True  # taken over (this pass outlived the lease): stop
-                delivered += self._deliver(office, ops)
+                for office, op in protects:  # a closed week: reads, a write, a check, on its own
+                    if self._deliver_protect(office, op):
+                        delivered += 1
+                    else:
+                        failed.add(office)
+                if runs:
+                    for office, (done, ok) in self._deliver_offices(runs).items():
+                        delivered += done
+                        if not ok:
+                            failed.add(office)
+                if not full and not protects:
+                    break  # one write this pass (a protect's office may have row ops after it: go on)
             now = self.tuning.clock()
             if now - self._pruned_at > 3600:
                 self._pruned_at = now
@@ -220,7 +298,7 @@ class Sender:
                 batch.append(op)
                 continue
             for chunk in _chunks(batch):  # a backlog goes in several writes
-                done, ok = self._deliver_rows(office, chunk)
+                done, ok = self._deliver_offices({office: chunk})[office]
                 delivered += done
                 if not ok:
                     return delivered  # the rest waits, in order
@@ -242,77 +320,131 @@ class Sender:
         self.outbox.attempt_succeeded([op])
         return True
 
-    def _deliver_rows(self, office: str, ops: list[Op]) -> tuple[int, bool]:
-        """ONE write for ``office`` (plus the reads it needs); bookkeeping in the
-        outbox. (ops delivered, whether the write went through)."""
+    def _deliver_offices(self, runs: dict[str, list[Op]]) -> dict[str, tuple[int, bool]]:
+        """Each office's ops (one chunk each) in as few writes as the chunk limits
+        allow (ONE for a usual pass), plus the reads they need (ONE batchGet for
+        the offices that must be read); bookkeeping in the outbox.
+        {office: (ops delivered, whether its write went through)}."""
+        parts = [self._begin(office, ops) for office, ops in runs.items()]
+        result = {p.office: (0, False) for p in parts}
+        try:
+            infos = self.directory.sheets([p.office for p in parts])  # missing worksheets: ONE write
+        except Exception as exc:
+            for p in parts:
+                self._failed(p.office, p.attempt, exc)
+            return result
+        ready = []
+        for p in parts:
+            p.info = infos.get(p.office)
+            if p.info is None:
+                self._failed(p.office, p.attempt, Failure("Foaia biroului nu a putut fi găsită sau creată; "
+                                                          "se reîncearcă."))
+            else:
+                ready.append(p)
+        self._plan(ready)
+        planned = [p for p in ready if p.planned]
+        for p in planned:
+            if not p.requests:  # nothing to write (e.g. every correction dropped)
+                self._succeeded(p)
+        writing = []
+        for p in self._check([p for p in planned if p.requests]):
+            if p.requests:
+                writing.append(p)
+            else:  # planned again on a new read: nothing to write any more
+                self._succeeded(p)
+        for group in _groups(writing):
+            self._send(group)
+        for p in parts:
+            if p.ok:
+                result[p.office] = (len(p.attempt.ops) - len(p.dropped), True)
+        return result
+
+    def _begin(self, office: str, ops: list[Op]) -> "_Part":
         first = all(op.kind == "day" or (op.kind == "entry" and op.entry.base is not None and not any(
             v is not None for v in op.entry.base.values())) for op in ops) and not self.outbox.ledger(op.key for op in ops)
         marked = self.outbox.begin_attempt(ops, self.tuning.clock() + self.tuning.in_flight_seconds)
-        attempt = _Attempt(ops, max(op.attempts for op in ops) + 1, marked)
-        seen = self.reads.cached([office], valid_only=False)  # even expired: rows typed by hand since are rare
-        try:
-            info, dropped = self._write(office, attempt, first, seen)
-        except Exception as exc:
-            self._failed(office, attempt, exc)
-            return 0, False
-        self.reads.invalidate(office)
-        self.directory.written(info.sheet_id)
-        self.outbox.attempt_succeeded(ops, dropped)
-        if self.on_write is not None:
-            self.on_write(self._written, [(op, dropped[op.id]) for op in ops if op.id in dropped])
-        return len(ops) - len(dropped), True
+        return _Part(office, _Attempt(ops, max(op.attempts for op in ops) + 1, marked), first)
 
-    def _write(self, office: str, attempt: _Attempt, first: bool,
-               seen: Snapshot | None) -> tuple[SheetInfo, dict[int, str]]:
-        """The worksheet written to, and the ops dropped (corrections of rows no longer there)."""
-        info = self.directory.sheet(office, create=True)
-        if first and not self.directory.is_new(info.sheet_id):
-            # blind append only when the last read showed none of these days' rows
-            # (typed by hand, or sent from an instance folder since lost): else replace them
-            first = seen is not None and not _any_row_of(office, seen.parsed.get(office), attempt.ops)
-        if first:
-            self._append(office, info, attempt)
-            return info, {}
-        return self._rewrite(office, info, attempt)
+    def _plan(self, parts: list["_Part"]) -> None:
+        """Each part's requests: a blind append (the header known, or read) or a
+        rewrite planned on the worksheet as read now; the reads in ONE batchGet.
+        A part that fails here is failed (backoff) and not written."""
+        for p in parts:
+            if p.first and not self.directory.is_new(p.info.sheet_id):
+                # blind append only when the last read showed none of these days' rows
+                # (typed by hand, or sent from an instance folder since lost): else replace them
+                seen = self.reads.cached([p.office], valid_only=False)  # even expired: rows typed by hand since are rare
+                p.first = seen is not None and not _any_row_of(p.office, seen.parsed.get(p.office), p.attempt.ops)
+        ranges, wanted = [], []
+        for p in parts:
+            if not p.first:
+                ranges.append(quote_title(p.info.title))
+                wanted.append(p)
+            elif not self.directory.is_new(p.info.sheet_id):
+                # the column positions of row 1 read right now, never a cached header: a person
+                # may have moved or inserted a column since the last read (a worksheet this
+                # process created and has not written yet holds the header it wrote)
+                ranges.append(quote_title(p.info.title) + "!1:1")
+                wanted.append(p)
+        values: dict[str, list] = {}
+        if len(ranges) > 1:
+            try:
+                for p, vr in zip(wanted, self.client.batch_get(ranges)):
+                    values[p.office] = vr.get("values", [])
+            except Failure as exc:
+                if exc.status != 400:  # Google failing or refusing (429): every office backs off
+                    for p in parts:
+                        self._failed(p.office, p.attempt, exc)
+                    return
+                values = {}  # one worksheet renamed or deleted meanwhile: each read alone below
+        for p in parts:
+            try:
+                if p.first:
+                    self._plan_append(p, values.get(p.office))
+                else:
+                    self._plan_rewrite(p, values.get(p.office))
+                p.planned = True
+            except Exception as exc:
+                self._failed(p.office, p.attempt, exc)
 
-    def _append(self, office: str, info: SheetInfo, attempt: _Attempt) -> None:
-        # the column positions of row 1 read right now, never a cached header: a person
-        # may have moved or inserted a column since the last read (a worksheet this
-        # process created and has not written yet holds the header it wrote)
-        header = self.directory.header(office, info, fresh=not self.directory.is_new(info.sheet_id))
+    def _plan_append(self, p: "_Part", header_row: list | None) -> None:
+        new = self.directory.is_new(p.info.sheet_id)
+        if header_row is not None and not new:
+            header = HeaderMap.from_row((header_row or [[]])[0])
+            self.directory._keep_header(p.office, p.info, header)
+            if header.missing():
+                header = self.directory.repair_header(p.office, p.info, header)
+        else:
+            header = self.directory.header(p.office, p.info, fresh=not new)
         rows = [r.with_changes(entered_at=r.entered_at or op.stamp, changed_by="", changed_at="")
-                for op in attempt.ops for r in _new_rows(op)]
+                for op in p.attempt.ops for r in _new_rows(op)]
         values = [row_values(r, header, self._label(r)) for r in rows]
-        self._written = rows
+        p.rows = rows
         if values:
-            attempt.stage = "write"
             # appendCells: after the last row with data whatever A1 holds, and not bold
             # (plus one empty row below, where a person types a row by hand, as values.append leaves)
-            self.client.batch_update([_append_cells(info.sheet_id, values), {"appendDimension": {
-                "sheetId": info.sheet_id, "dimension": "ROWS", "length": 1}}])
+            p.requests = [_append_cells(p.info.sheet_id, values), {"appendDimension": {
+                "sheetId": p.info.sheet_id, "dimension": "ROWS", "length": 1}}]
 
-    def _rewrite(self, office: str, info: SheetInfo, attempt: _Attempt) -> tuple[SheetInfo, dict[int, str]]:
-        """Read, plan, check that the rows and columns planned on are still where they
-        were, write; planned again (from a new read) when they moved."""
-        for _ in range(REPLANS + 1):
-            info, parsed, values, header = self._read_with_header(office, info)
-            model = Model.from_sheet(parsed)
-            for op in attempt.ops:
-                model.apply(op)
-            plan = model.plan()
-            requests_ = self._write_requests(info, header, model, parsed, plan)
-            if not requests_:
-                return info, model.dropped
-            if self._still_in_place(info, header, values, plan):
-                attempt.stage = "write"
-                self.client.batch_update(requests_)
-                return info, model.dropped
-            log.info("Rows or columns of %s moved between the read and the write: planning again", office)
-        raise Failure(MSG_MOVING)
+    def _plan_rewrite(self, p: "_Part", values: list | None) -> None:
+        """Plan on the worksheet as read (``values``, or read now)."""
+        info, parsed, values, header = self._read_with_header(p.office, p.info, values)
+        model = Model.from_sheet(parsed)
+        for op in p.attempt.ops:
+            model.apply(op)
+        p.plan = model.plan()
+        p.info, p.header, p.values = info, header, values
+        p.requests, p.rows = self._write_requests(info, header, model, parsed, p.plan)
+        p.dropped = model.dropped
 
-    def _read_with_header(self, office: str, info: SheetInfo) -> tuple[SheetInfo, ParsedSheet, list, HeaderMap]:
-        """The worksheet read for a write, its header complete (repaired first if needed)."""
-        info, parsed, values = self._read_values(office, info)
+    def _read_with_header(self, office: str, info: SheetInfo,
+                          values: list | None = None) -> tuple[SheetInfo, ParsedSheet, list, HeaderMap]:
+        """The worksheet read for a write (``values`` if already read), its header
+        complete (repaired first if needed)."""
+        if values is None:
+            info, parsed, values = self._read_values(office, info)
+        else:
+            parsed = self.directory.parse(office, info, values, self.directory.metadata())
         header = parsed.header if parsed.header is not None else HeaderMap({}, 0)
         if header.missing():
             # the header is repaired first, then the sheet read again with it (a cleared
@@ -324,38 +456,84 @@ class Sender:
                 raise Failure("Antetul foii (rândul 1) nu a putut fi refăcut; se reîncearcă.")
         return info, parsed, values, header
 
-    def _still_in_place(self, info: SheetInfo, header: HeaderMap, values: list, plan) -> bool:
-        """Whether what the write targets is where the plan's read saw it: ONE small
-        values:batchGet, right before the write, of row 1 (our columns' positions),
-        the ID column down to the lowest row written and, in full, each row written
-        that has no ID. A person sorting, inserting or deleting rows, or moving or
-        inserting columns in between changes one of them."""
-        updates, deletes, _ = plan
-        indexes = sorted({i for i, _ in updates} | set(deletes))
-        title = quote_title(info.title)
-        ranges = [title + "!1:1"]
-        id_col = header.positions["row_id"]
-        if indexes:
-            letter = column_letters(id_col)
-            ranges.append(f"{title}!{letter}2:{letter}{indexes[-1] + 1}")
-        unnamed = [i for i in indexes if not _cell(values, i, id_col)]
-        if len(unnamed) > MAX_CHECK_RANGES:  # many rows typed by hand: one block, not a URL too long
-            ranges.append(f"{title}!{unnamed[0] + 1}:{unnamed[-1] + 1}")
-        else:
-            ranges += [f"{title}!{i + 1}:{i + 1}" for i in unnamed]
-        got = [vr.get("values") or [] for vr in self.client.batch_get(ranges)]
-        if HeaderMap.from_row(got[0][0] if got[0] else []).positions != header.positions:
-            return False
-        if indexes:
-            now = [_cell(got[1], r, 0) for r in range(indexes[-1])]
-            if now != [_cell(values, r, id_col) for r in range(1, indexes[-1] + 1)]:
-                return False
-        if len(unnamed) > MAX_CHECK_RANGES:
-            block = got[2] if len(got) > 2 else []
-            now_rows = {i: block[i - unnamed[0]] if i - unnamed[0] < len(block) else [] for i in unnamed}
-        else:
-            now_rows = {i: rows[0] if rows else [] for i, rows in zip(unnamed, got[2:])}
-        return all(_trimmed(now_rows[i]) == _trimmed(values[i] if i < len(values) else []) for i in unnamed)
+    def _check(self, parts: list["_Part"]) -> list["_Part"]:
+        """Right before the write: the rewrites whose rows and columns are still where
+        their read saw them (ONE small batchGet for all the offices); those that moved
+        are read and planned again (up to ``REPLANS`` times), then failed."""
+        for round_ in range(REPLANS + 1):
+            checked = [p for p in parts if p.plan is not None and p.requests]
+            if not checked:
+                return parts
+            ranges, spans = [], []
+            for p in checked:
+                mine = _check_ranges(p.info, p.header, p.values, p.plan)
+                spans.append((p, len(ranges), len(mine)))
+                ranges += mine
+            try:
+                got = [vr.get("values") or [] for vr in self.client.batch_get(ranges)]
+            except Exception as exc:  # one worksheet renamed or deleted meanwhile: each planned again
+                if len(checked) == 1:
+                    self._failed(checked[0].office, checked[0].attempt, exc)
+                    return [p for p in parts if p is not checked[0]]
+                got = None
+            moved = [p for p, start, n in spans
+                     if got is None or not _in_place(p.header, p.values, p.plan, got[start:start + n])]
+            if not moved:
+                return parts
+            for p in moved:
+                log.info("Rows or columns of %s moved between the read and the write: planning again", p.office)
+                if round_ == REPLANS:
+                    self._failed(p.office, p.attempt, Failure(MSG_MOVING))
+                    parts = [q for q in parts if q is not p]
+                    continue
+                try:
+                    self._plan_rewrite(p, None)
+                except Exception as exc:
+                    self._failed(p.office, p.attempt, exc)
+                    parts = [q for q in parts if q is not p]
+        return parts
+
+    def _send(self, parts: list["_Part"]) -> None:
+        """ONE batchUpdate carrying every part's requests. Google applies it all or
+        nothing: when it refuses one part (a 400 naming ``requests[i]``, or a 403),
+        that part is failed and the others are sent again without it (split in
+        halves when the culprit is not named)."""
+        requests_, owner = [], []
+        for p in parts:
+            requests_ += p.requests
+            owner += [p] * len(p.requests)
+            p.attempt.stage = "write"
+        try:
+            self.client.batch_update(requests_)
+        except Exception as exc:
+            refused = isinstance(exc, Failure) and exc.status in (400, 403) and not exc.ambiguous
+            if refused and len(parts) > 1:
+                for p in parts:
+                    p.attempt.stage = "prepare"  # nothing was applied
+                index = _request_index(exc.message)
+                culprit = owner[index] if index is not None and index < len(owner) else None
+                if culprit is not None:
+                    culprit.attempt.stage = "write"
+                    self._failed(culprit.office, culprit.attempt, exc)
+                    self._send([p for p in parts if p is not culprit])
+                else:
+                    half = len(parts) // 2
+                    self._send(parts[:half])
+                    self._send(parts[half:])
+                return
+            for p in parts:
+                self._failed(p.office, p.attempt, exc)
+            return
+        for p in parts:
+            self._succeeded(p)
+
+    def _succeeded(self, p: "_Part") -> None:
+        self.reads.invalidate(p.office)
+        self.directory.written(p.info.sheet_id)
+        self.outbox.attempt_succeeded(p.attempt.ops, p.dropped)
+        p.ok = True
+        if self.on_write is not None:
+            self.on_write(p.rows, [(op, p.dropped[op.id]) for op in p.attempt.ops if op.id in p.dropped])
 
     def _failed(self, office: str, attempt: _Attempt, exc: Exception) -> None:
         """Back off (longer after an ambiguous write); forget the metadata when a worksheet may have changed."""
@@ -405,9 +583,10 @@ class Sender:
         return f"{act.label} — {part.label}" if part else act.label
 
     def _write_requests(self, info: SheetInfo, header: HeaderMap, model: Model, parsed: ParsedSheet,
-                        plan) -> list:
+                        plan) -> tuple[list, list[Row]]:
+        """The requests of a rewrite, and the rows written as they will stand in the sheet."""
         updates, deletes, appends = plan
-        self._written = [row for _, row in updates] + list(appends)
+        written = [row for _, row in updates] + list(appends)
         sid = info.sheet_id
         where = {i: k for k, i in header.positions.items()}
         runs = column_runs(header.positions.values())
@@ -428,7 +607,7 @@ class Sender:
                     "sheetId": sid, "dimension": "ROWS", "startIndex": index, "endIndex": index + 1}}})
         if appends:
             out.append(_append_cells(sid, [row_values(r, header, self._label(r)) for r in appends]))
-        return out
+        return out, written
 
 
 #: how many times a write is planned again when what it targets moved meanwhile
@@ -437,6 +616,47 @@ REPLANS = 3
 MAX_CHECK_RANGES = 20
 MSG_MOVING = ("Rândurile sau coloanele foii au fost mutate de mai multe ori în timpul scrierii; "
               "nimic nu a fost scris, se reîncearcă.")
+
+
+def _check_ranges(info: SheetInfo, header: HeaderMap, values: list, plan) -> list[str]:
+    """What a rewrite targets, to read again right before it: row 1 (our columns'
+    positions), the ID column down to the lowest row written and, in full, each
+    row written that has no ID. A person sorting, inserting or deleting rows, or
+    moving or inserting columns in between changes one of them."""
+    updates, deletes, _ = plan
+    indexes = sorted({i for i, _ in updates} | set(deletes))
+    title = quote_title(info.title)
+    ranges = [title + "!1:1"]
+    id_col = header.positions["row_id"]
+    if indexes:
+        letter = column_letters(id_col)
+        ranges.append(f"{title}!{letter}2:{letter}{indexes[-1] + 1}")
+    unnamed = [i for i in indexes if not _cell(values, i, id_col)]
+    if len(unnamed) > MAX_CHECK_RANGES:  # many rows typed by hand: one block, not a URL too long
+        ranges.append(f"{title}!{unnamed[0] + 1}:{unnamed[-1] + 1}")
+    else:
+        ranges += [f"{title}!{i + 1}:{i + 1}" for i in unnamed]
+    return ranges
+
+
+def _in_place(header: HeaderMap, values: list, plan, got: list) -> bool:
+    """Whether ``got`` (the ``_check_ranges`` read again) is what the plan's read saw."""
+    updates, deletes, _ = plan
+    indexes = sorted({i for i, _ in updates} | set(deletes))
+    id_col = header.positions["row_id"]
+    if HeaderMap.from_row(got[0][0] if got[0] else []).positions != header.positions:
+        return False
+    if indexes:
+        now = [_cell(got[1], r, 0) for r in range(indexes[-1])]
+        if now != [_cell(values, r, id_col) for r in range(1, indexes[-1] + 1)]:
+            return False
+    unnamed = [i for i in indexes if not _cell(values, i, id_col)]
+    if len(unnamed) > MAX_CHECK_RANGES:
+        block = got[2] if len(got) > 2 else []
+        now_rows = {i: block[i - unnamed[0]] if i - unnamed[0] < len(block) else [] for i in unnamed}
+    else:
+        now_rows = {i: rows[0] if rows else [] for i, rows in zip(unnamed, got[2:])}
+    return all(_trimmed(now_rows[i]) == _trimmed(values[i] if i < len(values) else []) for i in unnamed)
 
 
 def _cell(values: list, row: int, col: int) -> str:
@@ -494,6 +714,30 @@ def _chunks(ops: list[Op]) -> list[list[Op]]:
         out[-1].append(op)
         rows, size = rows + r, size + b
     return out
+
+
+def _groups(parts: list[_Part]) -> list[list[_Part]]:
+    """Offices' parts packed in order into writes of at most ``CHUNK_ROWS`` rows and
+    ``CHUNK_BYTES`` (each part is at most one chunk already)."""
+    out: list[list[_Part]] = []
+    rows = size = 0
+    for p in parts:
+        r, b = p.size
+        if not out or (out[-1] and (rows + r > CHUNK_ROWS or size + b > CHUNK_BYTES)):
+            out.append([])
+            rows = size = 0
+        out[-1].append(p)
+        rows, size = rows + r, size + b
+    return out
+
+
+_REQUEST_INDEX = re.compile(r"requests\[(\d+)\]")
+
+
+def _request_index(message: str) -> int | None:
+    """The index of the request Google refused in a batchUpdate ("Invalid requests[3].appendCells: …")."""
+    m = _REQUEST_INDEX.search(message or "")
+    return int(m.group(1)) if m else None
 
 
 def _new_rows(op: Op) -> list[Row]:

@@ -37,7 +37,8 @@ from domain.trail import TrailLine
 from settings import default
 
 from ..base import ReadResult, RowNotFound, StoreError
-from .client import SheetsClient
+from .capacity import Capacity, capacity_path, endpoint_of
+from .client import Failure, SheetsClient
 from .directory import Directory
 from .http import DEFAULT_TIMEOUT
 from .layout import cell_url
@@ -71,7 +72,7 @@ class GoogleStore:
                  first_read_budget: float = default("SHEETS_FIRST_READ_BUDGET"),
                  lease_seconds: float = LEASE_SECONDS, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep, rand: Callable[[], float] = random.random,
-                 emulator: str | None = None):
+                 emulator: str | None = None, write_budget: int = 0):
         self.spreadsheet_id = spreadsheet_id
         self.catalog = catalog
         self.emulator = emulator
@@ -89,6 +90,45 @@ class GoogleStore:
         self.reads = Reads(self.client, self.directory, self.tuning, on_read=self.witness.read)
         self.sender = Sender(self.client, self.directory, self.reads, self.outbox, catalog, self.tuning,
                              on_write=self.witness.wrote)
+        # every Sheets request counted, every write within the budget shared by the workers (capacity.py)
+        self.write_budget = int(write_budget)
+        self.capacity = Capacity(capacity_path(outbox_path), clock)
+        session.on_request = self._count_request
+        self.client.write_gate = self._wait_for_budget
+        self.directory.on_metadata = self._metadata_seen
+
+    def _count_request(self, method: str, url: str, status: int) -> None:
+        found = endpoint_of(method, url)
+        if found is not None:
+            self.capacity.record(found[0], found[1], status)
+
+    def _wait_for_budget(self) -> None:
+        """Before each write: wait while ``write_budget`` writes were sent in the last
+        minute by any worker (0: no budget)."""
+        while True:
+            wait = self.capacity.take(self.write_budget)
+            if wait <= 0:
+                return
+            self.sleep(wait)
+
+    def _metadata_seen(self, meta) -> None:
+        self.capacity.cells_seen(self.spreadsheet_id, sum(s.rows * s.cols for s in meta.sheets.values()))
+
+    def capacity_status(self, refresh_after: float | None = None) -> dict:
+        """The *Capacitate* page's figures; ``refresh_after``: read the metadata again
+        (ONE read: the worksheets' sizes) when the cell count is older than that."""
+        cap = self.capacity
+        seen = cap.cells(self.spreadsheet_id)
+        if refresh_after is not None and (seen is None or self.clock() - seen["at"] > refresh_after):
+            try:
+                self.directory.metadata(refresh=True)
+            except Failure:
+                pass  # the last count stays, with its time
+        return {"per_minute": cap.per_minute(60), "totals": cap.totals(3600), "busiest": cap.busiest_minute(3600),
+                "errors": cap.last_errors(10), "write_budget": self.write_budget, "granted": cap.granted(),
+                "spreadsheets": [{"id": self.spreadsheet_id, **(cap.cells(self.spreadsheet_id) or {})}],
+                "outbox": self.outbox.counts(), "oldest_pending": self.outbox.oldest_pending(),
+                "errors_ops": self.outbox.ops(statuses=("failed",))[-10:]}
 
     @property
     def _flush_lock(self):
