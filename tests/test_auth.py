@@ -53,6 +53,7 @@ MATRIX = {
     ("POST", "/users/clerk2/unlock"): (ANON, 403, 403, 403, 302, ANON, 403),
     ("GET", "/admin/years"): (ANON, 403, 403, 403, 200, ANON, 403),
     ("POST", "/admin/years"): (ANON, 403, 403, 403, 400, ANON, 403),  # the local store: no spreadsheet to set
+    ("GET", "/capacity"): (ANON, 403, 403, 403, 200, ANON, 403),  # the local store: the page says there is no quota
     ("GET", "/password"): (ANON, 200, 200, 200, 200, ANON, 200),
     ("POST", "/password"): (ANON, 400, 400, 400, 400, ANON, 400),
     ("POST", "/data/presa/row"): (ANON, 403, 403, 400, 400, ANON, 403),  # no ?id=: 400
