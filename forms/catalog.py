@@ -290,7 +290,7 @@ def _check_activity(act, where: str, seen: dict[str, str], bad) -> None:
         counters = []
     else:
         for c in counters:
-            if c not in COUNTERS:
+            if not isinstance(c, str) or c not in COUNTERS:  # a list or a mapping in YAML is no counter either
                 bad(f"{where}.counters", f"Contor necunoscut „{c}”; se acceptă: {known}.")
                 break
         else:

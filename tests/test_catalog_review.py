@@ -1,0 +1,105 @@
+"""Review of the catalog editor: what broke when tried as a new admin, an
+attacker and a manager (each test failed before its fix)."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from forms import editor
+from forms.catalog import check_document, diff_documents, normalize_document
+
+
+def office(**over):
+    doc = {"slug": "urbanism", "title": "Urbanism", "order": 5, "work_types": [
+        {"title": "Autorizări", "activities": [
+            {"id": "certificate", "label": "Certificate emise", "counters": ["lucrari"]},
+            {"id": "petitii", "label": "Petiții", "counters": ["documente"], "kind": "breakdown",
+             "parts": [{"key": "tel", "label": "Telefonic", "singular": "telefonică", "plural": "telefonice"}]}]},
+        {"title": "Control", "activities": [
+            {"id": "controale", "label": "Controale pe teren", "counters": ["lucrari", "documente"]}]}]}
+    doc.update(over)
+    return doc
+
+
+@pytest.mark.parametrize("counters", [[["lucrari"]], [{"a": 1}], [None], [1]])
+def test_counters_that_are_not_text_are_a_message_not_a_crash(counters):
+    doc = office()
+    doc["work_types"][0]["activities"][0]["counters"] = counters
+    problems = check_document(doc)
+    assert [p.path for p in problems] == ["work_types.0.activities.0.counters"]
+    assert "Contor necunoscut" in problems[0].message
+
+
+def test_catalog_import_of_a_nested_counter_says_so(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+    f = tmp_path / "x.yaml"
+    f.write_text("slug: xx\ntitle: XX\nwork_types:\n- title: A\n  activities:\n  - id: a\n    label: A\n"
+                 "    counters: [[1]]\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["catalog", "import", str(f)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "work_types.0.activities.0.counters: Contor necunoscut" in result.output
+
+
+@pytest.mark.parametrize("where,setter", [
+    ("title", lambda d, v: d.__setitem__("title", v)),
+    ("work_types.1.title", lambda d, v: d["work_types"][1].__setitem__("title", v)),
+    ("work_types.0.activities.0.label", lambda d, v: d["work_types"][0]["activities"][0].__setitem__("label", v)),
+    ("work_types.0.activities.0.text", lambda d, v: d["work_types"][0]["activities"][0].__setitem__("text", v)),
+    ("work_types.0.activities.1.parts.0.singular",
+     lambda d, v: d["work_types"][0]["activities"][1]["parts"][0].__setitem__("singular", v)),
+    ("work_types.0.activities.1.parts.0.label",
+     lambda d, v: d["work_types"][0]["activities"][1]["parts"][0].__setitem__("label", v)),
+])
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\u2066", "\x07", "\ufeff"])
+def test_invisible_and_bidi_characters_are_refused_in_romanian(where, setter, char):
+    doc = office()
+    setter(doc, f"Text{char}ascuns")
+    problems = [p for p in check_document(doc) if p.path == where]
+    assert problems, check_document(doc)
+    assert f"U+{ord(char):04X}" in problems[0].message
+    assert "caracter" in problems[0].message
+
+
+def test_a_part_made_of_a_zero_width_space_is_refused():
+    doc = office()
+    doc["work_types"][0]["activities"][1]["parts"][0]["singular"] = "\u200b"
+    assert any(p.path == "work_types.0.activities.1.parts.0.singular" for p in check_document(doc))
+
+
+def test_romanian_letters_and_typographic_quotes_stay_allowed():
+    doc = office(title="Direcția „Urbanism” — ședințe, țărani, Îndrumare")
+    assert check_document(doc) == []
+
+
+def test_moving_a_work_type_is_reported_as_a_move_not_as_two_renames():
+    old = normalize_document(office())
+    new = copy.deepcopy(old)
+    new["work_types"].reverse()
+    lines = diff_documents(old, new)
+    assert not any("redenumită" in line for line in lines), lines
+    assert "Ordinea lucrărilor specifice schimbată: Control, Autorizări" in lines
+
+
+def test_renaming_a_published_activity_renames_its_report_text_when_the_text_was_the_label():
+    """The published document has text == label: the report prints the text,
+    so renaming the label alone left the report with the old name."""
+    doc = normalize_document(office())
+    assert doc["work_types"][0]["activities"][0]["text"] == "Certificate emise"
+    form = {"wt0-a0-shown": "1", "wt0-a0-label": "Certificate de urbanism", "wt0-a0-text": "Certificate emise",
+            "wt0-a0-counters": ["lucrari"], "wt0-a0-kind": "counts"}
+    out = editor.apply_fields(doc, form, lambda name: form.get(name) or [])
+    act = normalize_document(editor.publishable(out))["work_types"][0]["activities"][0]
+    assert act["label"] == act["text"] == "Certificate de urbanism"
+
+
+def test_a_text_of_its_own_is_kept_when_the_label_changes():
+    doc = normalize_document(office())
+    doc["work_types"][0]["activities"][0]["text"] = "Certificate de urbanism emise în termen"
+    form = {"wt0-a0-shown": "1", "wt0-a0-label": "Certificate", "wt0-a0-text": "Certificate de urbanism emise în termen",
+            "wt0-a0-counters": ["lucrari"], "wt0-a0-kind": "counts"}
+    out = editor.apply_fields(doc, form, lambda name: form.get(name) or [])
+    assert out["work_types"][0]["activities"][0]["text"] == "Certificate de urbanism emise în termen"
