@@ -149,6 +149,51 @@ def _clean(value) -> str | None:
     return " ".join(str(value).split())
 
 
+def _hidden_character(value) -> str | None:
+    """How the first character of ``value`` that cannot be seen or that
+    reorders the text is named: a control character (tab and newline are
+    whitespace, collapsed) or a format character (zero-width space, bidi
+    override, byte-order mark, …). None when there is none. Such text would
+    read differently in the form, the report, the XLSX and the worksheet."""
+    import unicodedata
+
+    if not isinstance(value, str):
+        return None
+    for c in value:
+        if c in "\t\n\r":
+            continue
+        category = unicodedata.category(c)
+        if category == "Cc":
+            return f"caracter de control U+{ord(c):04X}"
+        if category == "Cf":
+            return f"caracter invizibil sau de direcție a textului U+{ord(c):04X}"
+    return None
+
+
+def _check_characters(doc: dict, bad) -> None:
+    """Every text of the document that is printed (titles, labels, texts,
+    the parts' words): no hidden characters."""
+
+    def look(node, key: str, where: str) -> None:
+        if isinstance(node, dict):
+            found = _hidden_character(node.get(key))
+            if found:
+                bad(f"{where}{key}", f"Textul conține un {found}, care nu se vede sau schimbă ordinea textului; "
+                                     f"ștergeți-l (tastați din nou textul).")
+
+    look(doc, "title", "")
+    for i, wt in enumerate(doc.get("work_types") if isinstance(doc.get("work_types"), list) else []):
+        look(wt, "title", f"work_types.{i}.")
+        acts = wt.get("activities") if isinstance(wt, dict) else None
+        for j, act in enumerate(acts if isinstance(acts, list) else []):
+            for key in ("label", "text"):
+                look(act, key, f"work_types.{i}.activities.{j}.")
+            parts = act.get("parts") if isinstance(act, dict) else None
+            for k, part in enumerate(parts if isinstance(parts, list) else []):
+                for key in ("label", "singular", "plural"):
+                    look(part, key, f"work_types.{i}.activities.{j}.parts.{k}.")
+
+
 def _activity_ids(doc) -> dict[str, str]:
     """id -> path of every activity of a (possibly broken) document."""
     out: dict[str, str] = {}
@@ -235,6 +280,8 @@ def check_document(doc, *, others=(), ids_with_rows=frozenset(), previous: dict 
             continue
         for j, act in enumerate(acts):
             _check_activity(act, f"{where}.activities.{j}", seen, bad)
+
+    _check_characters(doc, bad)
 
     if previous is not None and isinstance(previous, dict):
         before = _activity_ids(previous)
