@@ -471,7 +471,9 @@ def diff_documents(old: dict | None, new: dict) -> list[str]:
     if old.get("order") != new.get("order"):
         lines.append(f"Ordinea în raport: {old.get('order')} → {new.get('order')}")
     old_wts, new_wts = [w["title"] for w in old["work_types"]], [w["title"] for w in new["work_types"]]
-    if len(old_wts) == len(new_wts):
+    if old_wts != new_wts and sorted(old_wts) == sorted(new_wts):
+        lines.append("Ordinea lucrărilor specifice schimbată: " + ", ".join(new_wts))
+    elif len(old_wts) == len(new_wts):
         lines += [f"Lucrare specifică redenumită: {a} → {b}" for a, b in zip(old_wts, new_wts) if a != b]
     else:
         lines += [f"Lucrare specifică adăugată: {t}" for t in new_wts if t not in old_wts]
@@ -511,7 +513,15 @@ def diff_documents(old: dict | None, new: dict) -> list[str]:
             lines.append(f"Activitate ștearsă: {b['label']} ({aid})")
     common_old = [a for a in before if a in after]
     common_new = [a for a in after if a in before]
-    if common_old != common_new and not any(l.startswith("Mutată") for l in lines):
+    def per_work_type(ids, flat_doc):
+        out: dict[str, list[str]] = {}
+        for a in ids:
+            out.setdefault(flat_doc[a][0], []).append(a)
+        return out
+
+    # work types moved as wholes change the flat order, not the order inside each one
+    moved_whole = per_work_type(common_old, before) == per_work_type(common_new, after)
+    if common_old != common_new and not moved_whole and not any(l.startswith("Mutată") for l in lines):
         lines.append("Ordinea activităților schimbată: " + ", ".join(after[a][1]["label"] for a in common_new))
     return lines
 

@@ -81,7 +81,7 @@ def test_moving_a_work_type_is_reported_as_a_move_not_as_two_renames():
     new["work_types"].reverse()
     lines = diff_documents(old, new)
     assert not any("redenumită" in line for line in lines), lines
-    assert "Ordinea lucrărilor specifice schimbată: Control, Autorizări" in lines
+    assert lines == ["Ordinea lucrărilor specifice schimbată: Control, Autorizări"]
 
 
 def test_renaming_a_published_activity_renames_its_report_text_when_the_text_was_the_label():
