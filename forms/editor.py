@@ -154,8 +154,13 @@ def apply_fields(doc: dict, form: Mapping, getlist=None) -> dict:
             name = f"wt{i}-a{j}"
             if act.get("retired") or f"{name}-shown" not in form:
                 continue
+            old_label, old_text = _clean(act.get("label")), _clean(act.get("text"))
             act["label"] = _clean(form.get(f"{name}-label"))
             act["text"] = _clean(form.get(f"{name}-text"))
+            if old_text and old_text == old_label and act["text"] == old_text:
+                # the full text was just the label (a published one is written out so):
+                # it follows the label, else a renamed activity keeps its old name in the report
+                act["text"] = act["label"]
             act["counters"] = [c for c in getlist(f"{name}-counters")]
             act["kind"] = _clean(form.get(f"{name}-kind")) or "counts"
             parts = parse_parts(form.get(f"{name}-parts") or "", act.get("parts") or [])
