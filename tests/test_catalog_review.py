@@ -103,3 +103,19 @@ def test_a_text_of_its_own_is_kept_when_the_label_changes():
             "wt0-a0-counters": ["lucrari"], "wt0-a0-kind": "counts"}
     out = editor.apply_fields(doc, form, lambda name: form.get(name) or [])
     assert out["work_types"][0]["activities"][0]["text"] == "Certificate de urbanism emise în termen"
+
+
+def test_a_draft_id_is_never_given_again(tmp_path):
+    """A published (deleted) draft's id went to the next draft: a tab left
+    open on the old one then saved its positional fields (wt0-title …) into
+    another office's draft when the revisions matched."""
+    from state.drafts import DraftStore
+
+    store = DraftStore(tmp_path / "state.sqlite3")
+    first = store.open("adm", "", editor.empty_document(), None)
+    store.delete(first.id)
+    second = store.open("adm", "", editor.empty_document(), None)
+    assert second.id != first.id
+    store.delete(second.id)
+    again = DraftStore(tmp_path / "state.sqlite3")  # another worker, or after a restart
+    assert again.open("adm2", "presa", {"slug": "presa"}, 1).id not in (first.id, second.id)
