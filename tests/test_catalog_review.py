@@ -119,3 +119,19 @@ def test_a_draft_id_is_never_given_again(tmp_path):
     store.delete(second.id)
     again = DraftStore(tmp_path / "state.sqlite3")  # another worker, or after a restart
     assert again.open("adm2", "presa", {"slug": "presa"}, 1).id not in (first.id, second.id)
+
+
+@pytest.mark.parametrize("version", ["abc", "0", "true", "[2]"])
+def test_an_import_whose_version_is_not_a_number_says_so_instead_of_a_conflict(tmp_path, version):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+    runner = app.test_cli_runner()
+    exported = runner.invoke(args=["catalog", "export", "presa"]).output
+    f = tmp_path / "presa.yaml"
+    f.write_text("\n".join(f"version: {version}" if line.startswith("version:") else line
+                           for line in exported.splitlines()) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["catalog", "import", str(f)])
+    assert result.exit_code == 1
+    assert "conflict" not in result.output
+    assert "nu este un număr de versiune" in result.output
