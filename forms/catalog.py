@@ -170,14 +170,23 @@ def _hidden_character(value) -> str | None:
     return None
 
 
+#: the longest printed texts (an XLSX cell holds at most 32767 characters;
+#: the seed catalog's longest full text has under 800)
+MAX_CHARS = {"title": 200, "label": 200, "text": 2000, "singular": 100, "plural": 100}
+
+
 def _check_characters(doc: dict, bad) -> None:
     """Every text of the document that is printed (titles, labels, texts,
     the parts' words): no hidden characters."""
 
     def look(node, key: str, where: str) -> None:
         if isinstance(node, dict):
-            found = _hidden_character(node.get(key))
-            if found:
+            value = node.get(key)
+            found = _hidden_character(value)
+            limit = MAX_CHARS[key] if where else MAX_TITLE_CHARS  # the office's title has its own rule
+            if where and isinstance(value, str) and len(_clean(value) or "") > limit:
+                bad(f"{where}{key}", f"Textul are {len(_clean(value))} de caractere; se acceptă cel mult {limit}.")
+            elif found:
                 bad(f"{where}{key}", f"Textul conține un {found}, care nu se vede sau schimbă ordinea textului; "
                                      f"ștergeți-l (tastați din nou textul).")
 

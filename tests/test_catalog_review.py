@@ -135,3 +135,21 @@ def test_an_import_whose_version_is_not_a_number_says_so_instead_of_a_conflict(t
     assert result.exit_code == 1
     assert "conflict" not in result.output
     assert "nu este un număr de versiune" in result.output
+
+
+@pytest.mark.parametrize("where,setter,limit", [
+    ("work_types.0.title", lambda d, v: d["work_types"][0].__setitem__("title", v), 200),
+    ("work_types.0.activities.0.label", lambda d, v: d["work_types"][0]["activities"][0].__setitem__("label", v), 200),
+    ("work_types.0.activities.0.text", lambda d, v: d["work_types"][0]["activities"][0].__setitem__("text", v), 2000),
+    ("work_types.0.activities.1.parts.0.plural",
+     lambda d, v: d["work_types"][0]["activities"][1]["parts"][0].__setitem__("plural", v), 100),
+])
+def test_texts_have_a_length_limit(where, setter, limit):
+    """A 40 000-character text went through the editor (the request limit is
+    256 KB) into the XLSX, whose cells hold at most 32 767 characters."""
+    doc = office()
+    setter(doc, "a" * limit)
+    assert not [p for p in check_document(doc) if p.path == where]
+    setter(doc, "a" * (limit + 1))
+    problems = [p for p in check_document(doc) if p.path == where]
+    assert problems and f"cel mult {limit}" in problems[0].message
