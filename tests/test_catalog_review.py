@@ -153,3 +153,17 @@ def test_texts_have_a_length_limit(where, setter, limit):
     setter(doc, "a" * (limit + 1))
     problems = [p for p in check_document(doc) if p.path == where]
     assert problems and f"cel mult {limit}" in problems[0].message
+
+
+def test_the_data_page_of_an_office_published_for_a_later_week_is_a_404_not_a_500(tmp_path):
+    from tests.conftest import login, make_app
+
+    app = make_app(tmp_path)
+    doc = office(slug="viitor", title="Biroul Viitor")
+    app.extensions["catalogs"].publish(doc, effective="2026-W50", by="adm", base=None)
+    c = app.test_client()
+    login(c, "supervisor")
+    page = c.get("/data/viitor")  # "today" is in 2026-W48
+    assert page.status_code == 404
+    assert "nu are formular în perioada aleasă" in page.get_data(as_text=True)
+    assert c.get("/data/viitor?week=2026-W50").status_code == 200
