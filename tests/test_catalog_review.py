@@ -167,3 +167,19 @@ def test_the_data_page_of_an_office_published_for_a_later_week_is_a_404_not_a_50
     assert page.status_code == 404
     assert "nu are formular în perioada aleasă" in page.get_data(as_text=True)
     assert c.get("/data/viitor?week=2026-W50").status_code == 200
+
+
+def test_a_clerk_of_an_office_published_for_a_later_week_is_told_when_it_starts(tmp_path):
+    """The home page said „Contul dumneavoastră nu aparține niciunui serviciu”."""
+    from tests.conftest import login, make_app
+
+    app = make_app(tmp_path)
+    app.extensions["catalogs"].publish(office(slug="viitor", title="Biroul Viitor"), effective="2026-W50",
+                                       by="adm", base=None)
+    app.extensions["users"].add("viitoare", "parola-de-test-1", "clerk", ["viitor"],
+                                app.extensions["catalog"].slugs, must_change=False)
+    c = app.test_client()
+    login(c, "viitoare")
+    page = c.get("/").get_data(as_text=True)
+    assert "nu aparține niciunui serviciu" not in page
+    assert "Formularul serviciului „Biroul Viitor” se aplică din săptămâna 50 (7 dec. – 13 dec. 2026)." in page

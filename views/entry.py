@@ -92,9 +92,19 @@ def home():
         cards.append({"office": office, "weeks": weeks, "missing": sorted(missing, key=lambda d: d["day"]),
                       "latest_done": any(d["mine"] for w in weeks for d in w["days"] if d["day"] == latest)})
     missing = _missing_people() if current_user.is_supervisor else None
+    from views.catalog import week_label
     from views.years import home_warnings
 
-    return render_template("home.html", year_warnings=home_warnings(), cards=cards, today=now, today_label=format_date(now), missing=missing,
+    # the user's offices whose first version applies from a later week: said so,
+    # not "your account belongs to no office"
+    current, this_week = {o.slug for o in offices}, week_of(now)
+    upcoming = []
+    for o in current_user.visible_offices(catalogs().known()):
+        later = sorted(v.effective for v in catalogs().history(o.slug) if v.effective > this_week)
+        if o.slug not in current and later:
+            upcoming.append((o, week_label(later[0])))
+
+    return render_template("home.html", year_warnings=home_warnings(), cards=cards, upcoming=upcoming, today=now, today_label=format_date(now), missing=missing,
                            is_working_day=now == latest, holiday=holiday_name(now),
                            latest=latest, latest_label=format_date(latest))
 
