@@ -208,7 +208,7 @@ def apply_action(doc: dict, action: str, published_ids: Iterable[str] = ()) -> t
         return doc, "", "Ciorna a fost salvată."
     if verb == "add-wt":
         wts.append({"title": "", "activities": []})
-        return doc, f"wt{len(wts) - 1}", "Tip de lucrare adăugat: completați-i titlul."
+        return doc, f"wt{len(wts) - 1}", "Lucrare specifică adăugată: completați-i titlul."
     if i is None:
         raise ActionError(action)
     if verb in ("wt-up", "wt-down", "wt-remove", "add-act"):
@@ -221,12 +221,12 @@ def apply_action(doc: dict, action: str, published_ids: Iterable[str] = ()) -> t
             if wts[i].get("activities"):
                 raise ActionError("not empty")
             del wts[i]
-            return doc, "work-types", "Tipul de lucrare a fost șters."
+            return doc, "work-types", "Lucrarea specifică a fost ștearsă."
         k = i - 1 if verb == "wt-up" else i + 1
         if not 0 <= k < len(wts):
             return doc, f"wt{i}", ""
         wts[i], wts[k] = wts[k], wts[i]
-        return doc, f"wt{k}", "Tipul de lucrare a fost mutat."
+        return doc, f"wt{k}", "Lucrarea specifică a fost mutată."
     if j is None:
         raise ActionError(action)
     acts, j = _index(doc, i, j)
@@ -239,7 +239,8 @@ def apply_action(doc: dict, action: str, published_ids: Iterable[str] = ()) -> t
         return doc, f"wt{i}-a{k}", "Activitatea a fost mutată."
     if verb == "act-retire":
         act["retired"] = True
-        return doc, f"wt{i}-a{j}", "Activitatea a fost retrasă: nu mai apare în formular și în raport."
+        return doc, f"wt{i}-a{j}", ("Activitatea a fost retrasă: după publicare nu mai apare în formular; rapoartele săptămânilor "
+                                        "în care are rânduri o arată în continuare.")
     if verb == "act-unretire":
         act.pop("retired", None)
         return doc, f"wt{i}-a{j}", "Activitatea a fost reactivată."
@@ -395,7 +396,7 @@ def merge(base: Mapping, mine: Mapping, theirs: Mapping) -> tuple[dict, list[str
             title, clash = _m3(b_title, m_title, t_title)
             wt["title"] = title
             if clash:
-                notes.append(f"Tipul de lucrare „{m_title}”: s-a păstrat titlul din ciornă; versiunea publicată "
+                notes.append(f"Lucrarea specifică „{m_title}”: s-a păstrat titlul din ciornă; versiunea publicată "
                              f"îl numește „{t_title}”.")
         for n, act in enumerate(wt.get("activities") or []):
             aid = act.get("id")

@@ -183,3 +183,15 @@ def test_a_clerk_of_an_office_published_for_a_later_week_is_told_when_it_starts(
     page = c.get("/").get_data(as_text=True)
     assert "nu aparține niciunui serviciu" not in page
     assert "Formularul serviciului „Biroul Viitor” se aplică din săptămâna 50 (7 dec. – 13 dec. 2026)." in page
+
+
+def test_editor_messages_use_the_pages_words_and_say_what_retiring_does():
+    """The page says „lucrare specifică”, the messages said „tip de lucrare";
+    retiring said the activity leaves the report, but weeks with its rows keep it."""
+    doc = normalize_document(office())
+    messages = [editor.apply_action(doc, action, ["certificate"])[2]
+                for action in ("add-wt", "wt-down-0", "act-retire-0-0")]
+    assert messages[0] == "Lucrare specifică adăugată: completați-i titlul."
+    assert messages[1] == "Lucrarea specifică a fost mutată."
+    assert "rapoartele săptămânilor în care are rânduri o arată în continuare" in messages[2]
+    assert not any("Tip" in m for m in messages)
