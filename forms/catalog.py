@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from domain.names import mixes_scripts, skeleton
+
 #: Counter keys, in report column order, and their Romanian column titles.
 COUNTERS: dict[str, str] = {
     "lucrari": "Nr. lucrări",
@@ -260,8 +262,16 @@ def check_document(doc, *, others=(), ids_with_rows=frozenset(), previous: dict 
         # the office's worksheet has this title; Google refuses longer ones (400)
         bad("title", f"Titlul are {len(title)} de caractere; Google Sheets acceptă pentru numele unei foi "
                      f"cel mult {MAX_TITLE_CHARS}.")
+    elif mixes_scripts(title):
+        bad("title", f"Titlul „{title}” amestecă alfabete (de ex. litere chirilice printre cele latine): "
+                     f"tastați-l din nou cu litere românești.")
     else:
         for other in others:
+            other_title = _clean(other.get("title")) if isinstance(other, dict) else None
+            if other_title and other_title.casefold() != title.casefold() and skeleton(other_title) == skeleton(title):
+                bad("title", f"Titlul „{title}” arată la fel cu al biroului „{_clean(other.get('slug'))}” "
+                             f"(„{other_title}”), deși are alte litere; alegeți un titlu care se deosebește la vedere.")
+                break
             if isinstance(other, dict) and (_clean(other.get("title")) or "").casefold() == title.casefold():
                 bad("title", f"Titlul „{title}” este același (ignorând majusculele) cu al biroului "
                              f"„{_clean(other.get('slug'))}”; fiecare birou are propria foaie, cu un nume diferit.")

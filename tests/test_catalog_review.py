@@ -195,3 +195,16 @@ def test_editor_messages_use_the_pages_words_and_say_what_retiring_does():
     assert messages[1] == "Lucrarea specifică a fost mutată."
     assert "rapoartele săptămânilor în care are rânduri o arată în continuare" in messages[2]
     assert not any("Tip" in m for m in messages)
+
+
+def test_an_office_title_that_looks_like_another_is_refused():
+    """„SERVICIUL PRЕSĂ” with a Cyrillic „Е” passed as a second, different office."""
+    presa = office(slug="presa", title="SERVICIUL PRESĂ")
+    twin = office(slug="presa2", title="SERVICIUL PR\u0415S\u0102")  # Cyrillic Е
+    problems = [p for p in check_document(twin, others=[presa]) if p.path == "title"]
+    assert problems and "amestecă alfabete" in problems[0].message
+    cedilla = office(slug="presa3", title="Serviciul Şedinţe")
+    sedinte = office(slug="sedinte", title="Serviciul Ședințe")
+    problems = [p for p in check_document(cedilla, others=[sedinte]) if p.path == "title"]
+    assert problems and "arată la fel" in problems[0].message
+    assert check_document(office(title="Serviciul Ședințe și Relații cu Publicul"), others=[presa]) == []
