@@ -144,11 +144,16 @@ class CatalogInvalid(Exception):
         self.problems = list(problems)
 
 
+#: „ş ţ” with a cedilla (old keyboards) -> „ș ț” with the comma below, as Romanian is written
+CEDILLA_TO_COMMA = str.maketrans("şŞţŢ", "șȘțȚ")
+
+
 def _clean(value) -> str | None:
-    """Text with its whitespace collapsed; None when not text (numbers count as text)."""
+    """Text with its whitespace collapsed and „ş ţ” written „ș ț”; None when
+    not text (numbers count as text)."""
     if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
-    return " ".join(str(value).split())
+    return " ".join(str(value).split()).translate(CEDILLA_TO_COMMA)
 
 
 def _hidden_character(value) -> str | None:

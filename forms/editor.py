@@ -117,7 +117,7 @@ def parse_parts(text: str, previous: Iterable[Mapping] = ()) -> list[dict]:
         m = _PART_LINE.match(raw)
         if m:
             key, raw = m.group(1), m.group(2)
-        fields = [" ".join(f.split()) for f in raw.split("|")]
+        fields = [_clean(f) for f in raw.split("|")]
         label = fields[0] if fields else ""
         plural = fields[2] if len(fields) > 2 and fields[2] else (label[:1].lower() + label[1:])
         singular = fields[1] if len(fields) > 1 and fields[1] else plural
@@ -131,7 +131,10 @@ def parse_parts(text: str, previous: Iterable[Mapping] = ()) -> list[dict]:
 
 
 def _clean(value) -> str:
-    return " ".join(str(value or "").split())
+    """Whitespace collapsed, „ş ţ” (cedilla) written „ș ț” (comma below)."""
+    from forms.catalog import CEDILLA_TO_COMMA
+
+    return " ".join(str(value or "").split()).translate(CEDILLA_TO_COMMA)
 
 
 def apply_fields(doc: dict, form: Mapping, getlist=None) -> dict:

@@ -206,5 +206,25 @@ def test_an_office_title_that_looks_like_another_is_refused():
     cedilla = office(slug="presa3", title="Serviciul Şedinţe")
     sedinte = office(slug="sedinte", title="Serviciul Ședințe")
     problems = [p for p in check_document(cedilla, others=[sedinte]) if p.path == "title"]
+    assert problems and "este același" in problems[0].message  # „ş ţ” are read as „ș ț”
+    zero = office(slug="registru", title="Regıstratura Ordine")  # dotless ı
+    problems = [p for p in check_document(zero, others=[office(slug="r", title="Registratura Ordine")])
+                if p.path == "title"]
     assert problems and "arată la fel" in problems[0].message
     assert check_document(office(title="Serviciul Ședințe și Relații cu Publicul"), others=[presa]) == []
+
+
+def test_cedillas_typed_in_the_editor_become_commas_below():
+    doc = normalize_document(office())
+    form = {"title": "Serviciul Şedinţe", "wt0-a1-shown": "1", "wt0-a1-label": "Petiţii",
+            "wt0-a1-counters": ["documente"], "wt0-a1-kind": "breakdown",
+            "wt0-a1-parts": "[tel] Telefonic | discuţie telefonică | discuţii telefonice"}
+    out = editor.apply_fields(doc, form, lambda name: form.get(name) or [])
+    assert out["title"] == "Serviciul Ședințe"
+    act = out["work_types"][0]["activities"][1]
+    assert act["label"] == "Petiții" and act["parts"][0]["plural"] == "discuții telefonice"
+
+
+def test_an_imported_document_is_stored_with_commas_below():
+    stored = normalize_document(office(title="Serviciul Şedinţe"))
+    assert stored["title"] == "Serviciul Ședințe"
