@@ -228,3 +228,34 @@ def test_cedillas_typed_in_the_editor_become_commas_below():
 def test_an_imported_document_is_stored_with_commas_below():
     stored = normalize_document(office(title="Serviciul Şedinţe"))
     assert stored["title"] == "Serviciul Ședințe"
+
+
+def test_a_clerk_typing_into_an_activity_retired_meanwhile_is_told_not_silently_dropped(tmp_path):
+    """The form was shown, an admin retired an activity for this week, the
+    clerk saved: „Salvat: N rânduri” and the retired activity's figures were
+    gone without a word."""
+    import html as H
+    import re
+
+    from tests.conftest import login, make_app
+
+    app = make_app(tmp_path)
+    c = app.test_client()
+    login(c, "clerk")
+    page = c.get("/entry/presa?date=2026-11-26").get_data(as_text=True)
+    shown = H.unescape(re.search(r'name="shown" type="hidden" value="([^"]*)"', page).group(1))
+    assert "l544-studiere__lucrari" in shown
+    catalogs = app.extensions["catalogs"]
+    doc = copy.deepcopy(catalogs.document("presa"))
+    doc["work_types"][0]["activities"][0]["retired"] = True
+    catalogs.publish(doc, effective="2026-W48", by="admin", base=1)
+    other = next(k for k in re.findall(r'"([a-z0-9-]+__[a-z0-9-]+)"', shown) if not k.startswith("l544-studiere"))
+    sent = c.post("/entry/presa?date=2026-11-26", data={"shown": shown, "l544-studiere__lucrari": "7", other: "3"})
+    text = H.unescape(sent.get_data(as_text=True))
+    assert sent.status_code == 409
+    assert "Nu s-a salvat nimic: între timp formularul serviciului s-a schimbat" in text
+    assert "(ați tastat: 7)" in text
+    assert f'name="{other}"' in text and 'value="3"' in text  # the rest of what was typed is kept
+    assert c.get("/entry/presa?date=2026-11-26").status_code == 200
+    again = c.post("/entry/presa?date=2026-11-26", data={"shown": shown, other: "3"})
+    assert again.status_code == 302  # nothing typed for the retired one: saved
