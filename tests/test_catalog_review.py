@@ -259,3 +259,24 @@ def test_a_clerk_typing_into_an_activity_retired_meanwhile_is_told_not_silently_
     assert c.get("/entry/presa?date=2026-11-26").status_code == 200
     again = c.post("/entry/presa?date=2026-11-26", data={"shown": shown, other: "3"})
     assert again.status_code == 302  # nothing typed for the retired one: saved
+
+
+def test_a_new_office_gets_its_identifier_from_its_title(tmp_path):
+    """An admin who never saw YAML was asked for a „slug”: now the title gives one."""
+    import re
+
+    from tests.conftest import login, make_app
+
+    app = make_app(tmp_path)
+    c = app.test_client()
+    login(c, "admin")
+    url = c.post("/catalog/new").location
+    html = c.get(url).get_data(as_text=True)
+    rev = re.search(r'name="rev" value="(\d+)"', html).group(1)
+    c.post(url, data={"rev": rev, "action": "save", "title": "Direcția Urbanism și Amenajarea Teritoriului",
+                      "slug": "", "order": "100", "wt0-title": "Autorizări"})
+    html = c.get(url).get_data(as_text=True)
+    assert 'name="slug" value="directia-urbanism-si-amenajarea"' in html
+    rev = re.search(r'name="rev" value="(\d+)"', html).group(1)
+    c.post(url, data={"rev": rev, "action": "save", "title": "SERVICIUL PRESĂ 2", "slug": "", "order": "100"})
+    assert 'name="slug" value="serviciul-presa-2"' in c.get(url).get_data(as_text=True)
