@@ -111,7 +111,7 @@ def test_editor_by_keyboard_on_a_phone_and_accessible(server, open_page):
     page.goto("/catalog/presa/edit")
     expect(page.get_by_role("heading", level=1)).to_have_text("Ciornă: SERVICIUL PRESĂ")
     # nothing wider than the phone
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # a mobile viewport widens to its content
     # by keyboard: focus the first activity's label, type, Enter saves
     field = page.locator("#wt0-a0-label")
     field.focus()
