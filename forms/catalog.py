@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from domain.names import mixes_scripts, skeleton
+from domain.romanian import count_phrase
 
 #: Counter keys, in report column order, and their Romanian column titles.
 COUNTERS: dict[str, str] = {
@@ -192,7 +193,8 @@ def _check_characters(doc: dict, bad) -> None:
             found = _hidden_character(value)
             limit = MAX_CHARS[key] if where else MAX_TITLE_CHARS  # the office's title has its own rule
             if where and isinstance(value, str) and len(_clean(value) or "") > limit:
-                bad(f"{where}{key}", f"Textul are {len(_clean(value))} de caractere; se acceptă cel mult {limit}.")
+                bad(f"{where}{key}", f"Textul are {count_phrase(len(_clean(value)), 'caracter', 'caractere')}; "
+                                     f"se acceptă cel mult {limit}.")
             elif found:
                 bad(f"{where}{key}", f"Textul conține un {found}, care nu se vede sau schimbă ordinea textului; "
                                      f"ștergeți-l (tastați din nou textul).")
@@ -265,7 +267,7 @@ def check_document(doc, *, others=(), ids_with_rows=frozenset(), previous: dict 
         bad("title", "Completați titlul biroului.")
     elif len(title) > MAX_TITLE_CHARS:
         # the office's worksheet has this title; Google refuses longer ones (400)
-        bad("title", f"Titlul are {len(title)} de caractere; Google Sheets acceptă pentru numele unei foi "
+        bad("title", f"Titlul are {count_phrase(len(title), 'caracter', 'caractere')}; Google Sheets acceptă pentru numele unei foi "
                      f"cel mult {MAX_TITLE_CHARS}.")
     elif mixes_scripts(title):
         bad("title", f"Titlul „{title}” amestecă alfabete (de ex. litere chirilice printre cele latine): "

@@ -280,3 +280,14 @@ def test_a_new_office_gets_its_identifier_from_its_title(tmp_path):
     rev = re.search(r'name="rev" value="(\d+)"', html).group(1)
     c.post(url, data={"rev": rev, "action": "save", "title": "SERVICIUL PRESĂ 2", "slug": "", "order": "100"})
     assert 'name="slug" value="serviciul-presa-2"' in c.get(url).get_data(as_text=True)
+
+
+def test_lengths_are_said_in_correct_romanian():
+    """„101 de caractere” is wrong Romanian: 101..119 take no „de”."""
+    problems = check_document(office(title="a" * 101))
+    assert problems[0].message.startswith("Titlul are 101 caractere;")
+    doc = office()
+    doc["work_types"][0]["title"] = "a" * 201
+    assert [p.message for p in check_document(doc)][0].startswith("Textul are 201 caractere;")
+    doc["work_types"][0]["title"] = "a" * 220
+    assert [p.message for p in check_document(doc)][0].startswith("Textul are 220 de caractere;")
