@@ -125,6 +125,12 @@ def catalog_import(file, effective, by):
         doc = dict(doc) if isinstance(doc, dict) else doc
         base = doc.pop("version", None) if isinstance(doc, dict) else None
         slug = doc.get("slug") if isinstance(doc, dict) else None
+        if base is not None and (not isinstance(base, int) or isinstance(base, bool) or base < 1):
+            failed = True
+            click.echo(f"{where}: version: „{base}” nu este un număr de versiune; lăsați linia scrisă de "
+                       "catalog export (sau ștergeți-o: fișierul se aplică ultimei versiuni).", err=True)
+            plans.append((where, doc, base))
+            continue
         if base is None and isinstance(slug, str) and slug in known:
             base = known[slug].version
         problems = catalogs.check(doc, base=base if isinstance(slug, str) and slug in known else None)

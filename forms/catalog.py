@@ -14,6 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from domain.names import mixes_scripts, skeleton
+from domain.romanian import count_phrase
+
 #: Counter keys, in report column order, and their Romanian column titles.
 COUNTERS: dict[str, str] = {
     "lucrari": "Nr. lucrări",
@@ -142,11 +145,71 @@ class CatalogInvalid(Exception):
         self.problems = list(problems)
 
 
+#: „ş ţ” with a cedilla (old keyboards) -> „ș ț” with the comma below, as Romanian is written
+CEDILLA_TO_COMMA = str.maketrans("şŞţŢ", "șȘțȚ")
+
+
 def _clean(value) -> str | None:
-    """Text with its whitespace collapsed; None when not text (numbers count as text)."""
+    """Text with its whitespace collapsed and „ş ţ” written „ș ț”; None when
+    not text (numbers count as text)."""
     if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
-    return " ".join(str(value).split())
+    return " ".join(str(value).split()).translate(CEDILLA_TO_COMMA)
+
+
+def _hidden_character(value) -> str | None:
+    """How the first character of ``value`` that cannot be seen or that
+    reorders the text is named: a control character (tab and newline are
+    whitespace, collapsed) or a format character (zero-width space, bidi
+    override, byte-order mark, …). None when there is none. Such text would
+    read differently in the form, the report, the XLSX and the worksheet."""
+    import unicodedata
+
+    if not isinstance(value, str):
+        return None
+    for c in value:
+        if c in "\t\n\r":
+            continue
+        category = unicodedata.category(c)
+        if category == "Cc":
+            return f"caracter de control U+{ord(c):04X}"
+        if category == "Cf":
+            return f"caracter invizibil sau de direcție a textului U+{ord(c):04X}"
+    return None
+
+
+#: the longest printed texts (an XLSX cell holds at most 32767 characters;
+#: the seed catalog's longest full text has under 800)
+MAX_CHARS = {"title": 200, "label": 200, "text": 2000, "singular": 100, "plural": 100}
+
+
+def _check_characters(doc: dict, bad) -> None:
+    """Every text of the document that is printed (titles, labels, texts,
+    the parts' words): no hidden characters."""
+
+    def look(node, key: str, where: str) -> None:
+        if isinstance(node, dict):
+            value = node.get(key)
+            found = _hidden_character(value)
+            limit = MAX_CHARS[key] if where else MAX_TITLE_CHARS  # the office's title has its own rule
+            if where and isinstance(value, str) and len(_clean(value) or "") > limit:
+                bad(f"{where}{key}", f"Textul are {count_phrase(len(_clean(value)), 'caracter', 'caractere')}; "
+                                     f"se acceptă cel mult {limit}.")
+            elif found:
+                bad(f"{where}{key}", f"Textul conține un {found}, care nu se vede sau schimbă ordinea textului; "
+                                     f"ștergeți-l (tastați din nou textul).")
+
+    look(doc, "title", "")
+    for i, wt in enumerate(doc.get("work_types") if isinstance(doc.get("work_types"), list) else []):
+        look(wt, "title", f"work_types.{i}.")
+        acts = wt.get("activities") if isinstance(wt, dict) else None
+        for j, act in enumerate(acts if isinstance(acts, list) else []):
+            for key in ("label", "text"):
+                look(act, key, f"work_types.{i}.activities.{j}.")
+            parts = act.get("parts") if isinstance(act, dict) else None
+            for k, part in enumerate(parts if isinstance(parts, list) else []):
+                for key in ("label", "singular", "plural"):
+                    look(part, key, f"work_types.{i}.activities.{j}.parts.{k}.")
 
 
 def _activity_ids(doc) -> dict[str, str]:
@@ -204,10 +267,18 @@ def check_document(doc, *, others=(), ids_with_rows=frozenset(), previous: dict 
         bad("title", "Completați titlul biroului.")
     elif len(title) > MAX_TITLE_CHARS:
         # the office's worksheet has this title; Google refuses longer ones (400)
-        bad("title", f"Titlul are {len(title)} de caractere; Google Sheets acceptă pentru numele unei foi "
+        bad("title", f"Titlul are {count_phrase(len(title), 'caracter', 'caractere')}; Google Sheets acceptă pentru numele unei foi "
                      f"cel mult {MAX_TITLE_CHARS}.")
+    elif mixes_scripts(title):
+        bad("title", f"Titlul „{title}” amestecă alfabete (de ex. litere chirilice printre cele latine): "
+                     f"tastați-l din nou cu litere românești.")
     else:
         for other in others:
+            other_title = _clean(other.get("title")) if isinstance(other, dict) else None
+            if other_title and other_title.casefold() != title.casefold() and skeleton(other_title) == skeleton(title):
+                bad("title", f"Titlul „{title}” arată la fel cu al biroului „{_clean(other.get('slug'))}” "
+                             f"(„{other_title}”), deși are alte litere; alegeți un titlu care se deosebește la vedere.")
+                break
             if isinstance(other, dict) and (_clean(other.get("title")) or "").casefold() == title.casefold():
                 bad("title", f"Titlul „{title}” este același (ignorând majusculele) cu al biroului "
                              f"„{_clean(other.get('slug'))}”; fiecare birou are propria foaie, cu un nume diferit.")
@@ -235,6 +306,8 @@ def check_document(doc, *, others=(), ids_with_rows=frozenset(), previous: dict 
             continue
         for j, act in enumerate(acts):
             _check_activity(act, f"{where}.activities.{j}", seen, bad)
+
+    _check_characters(doc, bad)
 
     if previous is not None and isinstance(previous, dict):
         before = _activity_ids(previous)
@@ -290,7 +363,7 @@ def _check_activity(act, where: str, seen: dict[str, str], bad) -> None:
         counters = []
     else:
         for c in counters:
-            if c not in COUNTERS:
+            if not isinstance(c, str) or c not in COUNTERS:  # a list or a mapping in YAML is no counter either
                 bad(f"{where}.counters", f"Contor necunoscut „{c}”; se acceptă: {known}.")
                 break
         else:
@@ -424,7 +497,9 @@ def diff_documents(old: dict | None, new: dict) -> list[str]:
     if old.get("order") != new.get("order"):
         lines.append(f"Ordinea în raport: {old.get('order')} → {new.get('order')}")
     old_wts, new_wts = [w["title"] for w in old["work_types"]], [w["title"] for w in new["work_types"]]
-    if len(old_wts) == len(new_wts):
+    if old_wts != new_wts and sorted(old_wts) == sorted(new_wts):
+        lines.append("Ordinea lucrărilor specifice schimbată: " + ", ".join(new_wts))
+    elif len(old_wts) == len(new_wts):
         lines += [f"Lucrare specifică redenumită: {a} → {b}" for a, b in zip(old_wts, new_wts) if a != b]
     else:
         lines += [f"Lucrare specifică adăugată: {t}" for t in new_wts if t not in old_wts]
@@ -464,7 +539,15 @@ def diff_documents(old: dict | None, new: dict) -> list[str]:
             lines.append(f"Activitate ștearsă: {b['label']} ({aid})")
     common_old = [a for a in before if a in after]
     common_new = [a for a in after if a in before]
-    if common_old != common_new and not any(l.startswith("Mutată") for l in lines):
+    def per_work_type(ids, flat_doc):
+        out: dict[str, list[str]] = {}
+        for a in ids:
+            out.setdefault(flat_doc[a][0], []).append(a)
+        return out
+
+    # work types moved as wholes change the flat order, not the order inside each one
+    moved_whole = per_work_type(common_old, before) == per_work_type(common_new, after)
+    if common_old != common_new and not moved_whole and not any(l.startswith("Mutată") for l in lines):
         lines.append("Ordinea activităților schimbată: " + ", ".join(after[a][1]["label"] for a in common_new))
     return lines
 

@@ -117,7 +117,7 @@ def parse_parts(text: str, previous: Iterable[Mapping] = ()) -> list[dict]:
         m = _PART_LINE.match(raw)
         if m:
             key, raw = m.group(1), m.group(2)
-        fields = [" ".join(f.split()) for f in raw.split("|")]
+        fields = [_clean(f) for f in raw.split("|")]
         label = fields[0] if fields else ""
         plural = fields[2] if len(fields) > 2 and fields[2] else (label[:1].lower() + label[1:])
         singular = fields[1] if len(fields) > 1 and fields[1] else plural
@@ -131,7 +131,10 @@ def parse_parts(text: str, previous: Iterable[Mapping] = ()) -> list[dict]:
 
 
 def _clean(value) -> str:
-    return " ".join(str(value or "").split())
+    """Whitespace collapsed, „ş ţ” (cedilla) written „ș ț” (comma below)."""
+    from forms.catalog import CEDILLA_TO_COMMA
+
+    return " ".join(str(value or "").split()).translate(CEDILLA_TO_COMMA)
 
 
 def apply_fields(doc: dict, form: Mapping, getlist=None) -> dict:
@@ -154,8 +157,13 @@ def apply_fields(doc: dict, form: Mapping, getlist=None) -> dict:
             name = f"wt{i}-a{j}"
             if act.get("retired") or f"{name}-shown" not in form:
                 continue
+            old_label, old_text = _clean(act.get("label")), _clean(act.get("text"))
             act["label"] = _clean(form.get(f"{name}-label"))
             act["text"] = _clean(form.get(f"{name}-text"))
+            if old_text and old_text == old_label and act["text"] == old_text:
+                # the full text was just the label (a published one is written out so):
+                # it follows the label, else a renamed activity keeps its old name in the report
+                act["text"] = act["label"]
             act["counters"] = [c for c in getlist(f"{name}-counters")]
             act["kind"] = _clean(form.get(f"{name}-kind")) or "counts"
             parts = parse_parts(form.get(f"{name}-parts") or "", act.get("parts") or [])
@@ -203,7 +211,7 @@ def apply_action(doc: dict, action: str, published_ids: Iterable[str] = ()) -> t
         return doc, "", "Ciorna a fost salvată."
     if verb == "add-wt":
         wts.append({"title": "", "activities": []})
-        return doc, f"wt{len(wts) - 1}", "Tip de lucrare adăugat: completați-i titlul."
+        return doc, f"wt{len(wts) - 1}", "Lucrare specifică adăugată: completați-i titlul."
     if i is None:
         raise ActionError(action)
     if verb in ("wt-up", "wt-down", "wt-remove", "add-act"):
@@ -216,12 +224,12 @@ def apply_action(doc: dict, action: str, published_ids: Iterable[str] = ()) -> t
             if wts[i].get("activities"):
                 raise ActionError("not empty")
             del wts[i]
-            return doc, "work-types", "Tipul de lucrare a fost șters."
+            return doc, "work-types", "Lucrarea specifică a fost ștearsă."
         k = i - 1 if verb == "wt-up" else i + 1
         if not 0 <= k < len(wts):
             return doc, f"wt{i}", ""
         wts[i], wts[k] = wts[k], wts[i]
-        return doc, f"wt{k}", "Tipul de lucrare a fost mutat."
+        return doc, f"wt{k}", "Lucrarea specifică a fost mutată."
     if j is None:
         raise ActionError(action)
     acts, j = _index(doc, i, j)
@@ -234,7 +242,8 @@ def apply_action(doc: dict, action: str, published_ids: Iterable[str] = ()) -> t
         return doc, f"wt{i}-a{k}", "Activitatea a fost mutată."
     if verb == "act-retire":
         act["retired"] = True
-        return doc, f"wt{i}-a{j}", "Activitatea a fost retrasă: nu mai apare în formular și în raport."
+        return doc, f"wt{i}-a{j}", ("Activitatea a fost retrasă: după publicare nu mai apare în formular; rapoartele săptămânilor "
+                                        "în care are rânduri o arată în continuare.")
     if verb == "act-unretire":
         act.pop("retired", None)
         return doc, f"wt{i}-a{j}", "Activitatea a fost reactivată."
@@ -390,7 +399,7 @@ def merge(base: Mapping, mine: Mapping, theirs: Mapping) -> tuple[dict, list[str
             title, clash = _m3(b_title, m_title, t_title)
             wt["title"] = title
             if clash:
-                notes.append(f"Tipul de lucrare „{m_title}”: s-a păstrat titlul din ciornă; versiunea publicată "
+                notes.append(f"Lucrarea specifică „{m_title}”: s-a păstrat titlul din ciornă; versiunea publicată "
                              f"îl numește „{t_title}”.")
         for n, act in enumerate(wt.get("activities") or []):
             aid = act.get("id")

@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS catalog_drafts (
     updated  TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS catalog_drafts_office ON catalog_drafts (admin, slug) WHERE slug != '';
+-- the highest draft id ever given: a published or discarded draft's id (in an
+-- open tab's address) is never given to another draft
+CREATE TABLE IF NOT EXISTS catalog_draft_ids (one INTEGER PRIMARY KEY CHECK (one = 1), last INTEGER NOT NULL);
 """
 
 
@@ -94,10 +97,14 @@ class DraftStore(SQLiteFile):
                 if r:
                     draft_id = r["id"]
                     return self._get(con, draft_id)
-            cur = con.execute(
-                "INSERT INTO catalog_drafts (admin, slug, doc, base, created, updated) VALUES (?, ?, ?, ?, ?, ?)",
-                (admin, slug, json.dumps(doc, ensure_ascii=False), base, now, now))
-            return self._get(con, cur.lastrowid)
+            last = con.execute("SELECT last FROM catalog_draft_ids").fetchone()
+            top = con.execute("SELECT max(id) FROM catalog_drafts").fetchone()[0]
+            draft_id = max(last[0] if last else 0, top or 0) + 1
+            con.execute("INSERT OR REPLACE INTO catalog_draft_ids (one, last) VALUES (1, ?)", (draft_id,))
+            con.execute(
+                "INSERT INTO catalog_drafts (id, admin, slug, doc, base, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (draft_id, admin, slug, json.dumps(doc, ensure_ascii=False), base, now, now))
+            return self._get(con, draft_id)
 
     def _get(self, con, draft_id: int) -> Draft:
         return self._draft(con.execute("SELECT * FROM catalog_drafts WHERE id=?", (draft_id,)).fetchone())

@@ -211,7 +211,7 @@ def test_check_refuses_worksheet_titles_google_refuses(tmp_path):
     (tmp_path / "a.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     bad = _check(tmp_path)
     assert bad.returncode == 1
-    assert bad.stderr == ("Catalog invalid: a.yaml: title: Titlul are 101 de caractere; Google Sheets acceptă pentru "
+    assert bad.stderr == ("Catalog invalid: a.yaml: title: Titlul are 101 caractere; Google Sheets acceptă pentru "
                           "numele unei foi cel mult 100.\n")
     doc["title"] = "Serviciul Presă"
     (tmp_path / "a.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")

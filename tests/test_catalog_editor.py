@@ -172,7 +172,7 @@ def test_title_over_100_characters(admin):
     url = new_draft(admin)
     post(admin, url, {**office_fields(title="S" * 101), "wt0-title": "Corespondență"})
     errs = errors_of(admin.get(url).get_data(as_text=True))
-    assert errs["title"].startswith("Titlul are 101 de caractere")
+    assert errs["title"].startswith("Titlul are 101 caractere")
 
 
 def test_title_clashing_with_another_office_ignoring_case(admin):

@@ -78,7 +78,7 @@ RULES = [
      "import.yaml: work_types.1.activities.0.parts: O activitate defalcată pe părți trebuie să aibă cel puțin "
      "o parte."),
     ("title over 100 characters", _set("title", "SERVICIUL " + "Ă" * 91),
-     "import.yaml: title: Titlul are 101 de caractere; Google Sheets acceptă pentru numele unei foi cel mult 100."),
+     "import.yaml: title: Titlul are 101 caractere; Google Sheets acceptă pentru numele unei foi cel mult 100."),
     ("title clashing ignoring case", _set("title", "Serviciul Consiliere și Îndrumare"),
      "import.yaml: title: Titlul „Serviciul Consiliere și Îndrumare” este același (ignorând majusculele) cu al "
      "biroului „consiliere”; fiecare birou are propria foaie, cu un nume diferit."),

@@ -25,7 +25,7 @@ from domain.romanian import LOCALE
 from domain.rows import Tally
 from domain.trail import week_of
 from forms import editor
-from forms.catalog import (COUNTERS, KINDS, Catalog, CatalogInvalid, check_document, diff_documents,
+from forms.catalog import (COUNTERS, KINDS, RESERVED_SLUGS, Catalog, CatalogInvalid, check_document, diff_documents,
                            normalize_document, office_from_document)
 from forms.entry import form_class
 from reports.model import build_report
@@ -255,6 +255,10 @@ def _save(draft):
     doc = editor.apply_fields(draft.doc, request.form, request.form.getlist)
     if not draft.is_new:
         doc["slug"] = draft.slug  # a published office keeps its slug: its rows and worksheet use it
+    elif not doc.get("slug") and doc.get("title"):
+        # a new office's identifier, made from its title until the admin types another
+        taken = set(catalogs().known().slugs) | RESERVED_SLUGS
+        doc["slug"] = editor.unique(editor.slugify(doc["title"], "birou"), taken)
     try:
         doc, anchor, message = editor.apply_action(doc, action, published)
     except editor.ActionError:

@@ -118,7 +118,12 @@ def _render_table(office, period, rows, result, week_form=None, status=200, grid
     people = people_context([office.slug], period)
     # the period's layout, with the retired activities its rows have
     layout = catalogs().catalog_for(period.start, period.end, keep={(r.office, r.activity) for r in rows})
-    office = layout.office(office.slug) or office
+    if layout.office(office.slug) is None:
+        # published with a later effective week (or retired before this period): no table this period
+        abort(404, description=f"Serviciul „{office.title}” nu are formular în perioada aleasă "
+                               f"({period.title[:1].lower() + period.title[1:]}); alegeți o săptămână "
+                               "din care se aplică.")
+    office = layout.office(office.slug)
     report = build_report(layout, rows, period, offices=[office.slug], today=today(), **people)
     clerk, activity = _filters()
     if grid is None:

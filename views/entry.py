@@ -92,9 +92,19 @@ def home():
         cards.append({"office": office, "weeks": weeks, "missing": sorted(missing, key=lambda d: d["day"]),
                       "latest_done": any(d["mine"] for w in weeks for d in w["days"] if d["day"] == latest)})
     missing = _missing_people() if current_user.is_supervisor else None
+    from views.catalog import week_label
     from views.years import home_warnings
 
-    return render_template("home.html", year_warnings=home_warnings(), cards=cards, today=now, today_label=format_date(now), missing=missing,
+    # the user's offices whose first version applies from a later week: said so,
+    # not "your account belongs to no office"
+    current, this_week = {o.slug for o in offices}, week_of(now)
+    upcoming = []
+    for o in current_user.visible_offices(catalogs().known()):
+        later = sorted(v.effective for v in catalogs().history(o.slug) if v.effective > this_week)
+        if o.slug not in current and later:
+            upcoming.append((o, week_label(later[0])))
+
+    return render_template("home.html", year_warnings=home_warnings(), cards=cards, upcoming=upcoming, today=now, today_label=format_date(now), missing=missing,
                            is_working_day=now == latest, holiday=holiday_name(now),
                            latest=latest, latest_label=format_date(latest))
 
@@ -140,7 +150,16 @@ def entry_form(slug):
                                 "să o redeschidă dacă trebuie corectată.")
     elif request.method == "POST":
         form = Form()
-        if form.validate_on_submit():
+        gone = _typed_for_gone_fields(slug, form)
+        if gone:
+            # the office's form changed since the page was shown (an activity retired or
+            # changed): what was typed for it would be dropped without a word
+            status = 409
+            form.form_errors.append(
+                "Nu s-a salvat nimic: între timp formularul serviciului s-a schimbat și nu mai are "
+                + "; ".join(gone) + ". Celelalte valori introduse sunt păstrate mai jos; verificați-le "
+                "și apăsați din nou „Salvează” (sau întrebați șeful de serviciu unde se trec acum).")
+        elif form.validate_on_submit():
             entry = entry_from_form(form, office, day, clerk)
             if entry.empty and not mine:
                 form.form_errors.append("Nu ați completat nicio valoare; nu s-a salvat nimic.")
@@ -191,6 +210,30 @@ def entry_form(slug):
         closure=closure and describe_closure(closure),
         prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1) if day < today() else None,
     ), status
+
+
+def _typed_for_gone_fields(slug: str, form) -> list[str]:
+    """What the clerk typed into inputs the page showed (its ``shown``
+    field) that the office's form of that day no longer has, one phrase per
+    activity („Controale pe teren (7, 2)”); [] when nothing was lost."""
+    import json
+
+    try:
+        shown = json.loads(request.form.get("shown") or "{}")
+    except (ValueError, RecursionError):  # unreadable or absurdly nested: the save's own check answers
+        return []
+    if not isinstance(shown, dict):
+        return []
+    current = {slot.name for slot in form.slots}
+    typed: dict[str, list[str]] = {}
+    for name in shown:
+        value = (request.form.get(name) or "").strip() if isinstance(name, str) else ""
+        if name in current or not value or "__" not in name:
+            continue
+        activity_id, key = name.split("__", 1)
+        typed.setdefault(activity_id, []).append("da" if key == "done" else value)
+    latest = office_for(slug)  # the latest version, retired activities included: their labels
+    return [f"„{activity_label(latest, aid, '')}” (ați tastat: {', '.join(values)})" for aid, values in typed.items()]
 
 
 def describe_conflicts(office, conflicts) -> list[dict]:
