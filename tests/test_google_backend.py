@@ -486,9 +486,9 @@ def test_hostile_sheet_never_breaks_a_read(store, emu):
         (PRESA, "B11", "text", "Data nu poate fi citită (scrieți-o ca 2026-11-24 sau 24.11.2026); "
                                "rândul nu este luat în calcul."),
     ]
-    # a weekly report over it still costs one request
+    # a weekly report over it costs two requests: the „Data” column, then the week's rows (sheets/google/period.py)
     _, used = cost(emu, lambda: store.read(["presa", "consiliere"], *WEEK, fresh=True))
-    assert used == {"values.batchGet": 1}
+    assert used == {"values.batchGet": 2}
 
 
 def test_header_without_a_date_column_is_one_problem(store, emu):

@@ -260,6 +260,13 @@ class Directory:
                 self._headers[office] = HeaderRecord(info.sheet_id, header, self.tuning.clock())
         return parsed
 
+    def column_of(self, office: str, info: SheetInfo, key: str) -> int:
+        """Where column ``key`` was in the worksheet's header last seen, else in a new worksheet's."""
+        known = self._known_header(office, info)
+        if known is not None and key in known.header.positions:
+            return known.header.positions[key]
+        return KEYS.index(key)
+
     def window(self, office: str, info: SheetInfo) -> str:
         """The columns to read: up to the last one of ours ("!A:L") when the
         worksheet's header is known and holds them all; else "" (whole)."""

@@ -239,7 +239,9 @@ class Sender:
             v is not None for v in op.entry.base.values())) for op in ops) and not self.outbox.ledger(op.key for op in ops)
         marked = self.outbox.begin_attempt(ops, self.tuning.clock() + self.tuning.in_flight_seconds)
         attempt = _Attempt(ops, max(op.attempts for op in ops) + 1, marked)
-        seen = self.reads.cached([office], valid_only=False)  # even expired: rows typed by hand since are rare
+        # even expired: rows typed by hand since are rare; a read of a period holding these days will do
+        days = [op.day for op in ops if op.day is not None]
+        seen = self.reads.cached([office], valid_only=False, period=(min(days), max(days)) if days else None)
         try:
             info, dropped = self._write(office, attempt, first, seen)
         except Exception as exc:

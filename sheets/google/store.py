@@ -106,7 +106,7 @@ class GoogleStore:
     def read(self, offices: Iterable[str], start: date, end: date, *, fresh: bool = False) -> ReadResult:
         self.sender.ensure_running()
         offices = list(dict.fromkeys(offices))
-        return self._view(self.reads.snapshot(offices, fresh), offices, start, end)
+        return self._view(self.reads.snapshot(offices, fresh, period=(start, end)), offices, start, end)
 
     def _view(self, snap, offices: Sequence[str], start: date, end: date) -> ReadResult:
         return view(snap, self.outbox.ops(offices, delivered_since=snap.fetched_at), offices, start, end)
@@ -127,7 +127,7 @@ class GoogleStore:
             current = self.read([entry.office], entry.day, entry.day).rows
             seen = entry.base is not None and any(v is not None for v in entry.base.values())
             if seen or any(r.clerk.lower() == entry.clerk.lower() for r in current):
-                snap = self.reads.snapshot([entry.office], fresh=True, force=True)
+                snap = self.reads.snapshot([entry.office], fresh=True, force=True, period=(entry.day, entry.day))
                 current = self._view(snap, [entry.office], entry.day, entry.day).rows
         except StoreError:
             current = None
@@ -148,9 +148,15 @@ class GoogleStore:
         return self._current(office, row_id)
 
     def _current(self, office: str, row_id: str) -> Row:
-        snap = self.reads.snapshot([office], fresh=False)
-        rows = self._view(snap, [office], date.min, date.max).rows
-        row = next((r for r in rows if r.row_id == row_id), None)
+        row = None
+        for snap in self.reads.valid([office]):  # the page's read of its period usually holds it
+            row = next((r for r in self._view(snap, [office], date.min, date.max).rows if r.row_id == row_id), None)
+            if row is not None:
+                break
+        if row is None:
+            snap = self.reads.snapshot([office], fresh=False)
+            rows = self._view(snap, [office], date.min, date.max).rows
+            row = next((r for r in rows if r.row_id == row_id), None)
         if row is None:
             raise RowNotFound(row_id)
         return row
