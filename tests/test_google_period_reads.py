@@ -17,6 +17,7 @@ from bench.synthetic import rows_for, write_catalog, write_rows
 from domain.periods import Period
 from forms import load_catalog
 from reports.model import build_report
+from sheets.base import StoreError
 from sheets.google import GoogleStore
 from sheets.google.http import EmulatorSession
 from sheets.google.layout import HEADER
@@ -47,15 +48,13 @@ class Meter:
         self.requests = self.wire = self.body = 0
 
 
-def load(emu, catalog, offices=None):
-    """A year of the synthetic rows in one worksheet per office, as people would see them."""
+def load(emu, catalog, n=OFFICES):
+    """A year of the synthetic rows of the first ``n`` offices, one worksheet each, as people would see them."""
     by_office: dict[str, list] = {}
-    for rid, office, day, act, part, clerk, lu, do, note, ent, cb, ca in rows_for(OFFICES, *YEAR):
+    for rid, office, day, act, part, clerk, lu, do, note, ent, cb, ca in rows_for(n, *YEAR):
         by_office.setdefault(office, []).append(
             [rid, day, act, act, part, clerk, "" if lu is None else lu, "" if do is None else do, note, ent, cb, ca])
-    for office in catalog.offices:
-        if offices is not None and office.slug not in offices:
-            continue
+    for office in catalog.offices[:n]:
         rows = [list(HEADER), *by_office[office.slug]]
         emu.add_sheet(office.title, rows=len(rows), cols=len(HEADER))
         status, _ = emu.handle("PUT", f"/v4/spreadsheets/{SS}/values/{quote(office.title + '!A1', safe='')}",
@@ -141,11 +140,11 @@ def test_a_day_and_a_supervisors_week_of_one_office_cost_two_small_requests(worl
 @pytest.fixture
 def small_world(tmp_path):
     """Two offices with a year of rows each, for tests that change the sheet."""
-    catalog = load_catalog(write_catalog(tmp_path / "catalog", OFFICES))
-    write_rows(tmp_path / "local.sqlite3", OFFICES, *YEAR)
+    catalog = load_catalog(write_catalog(tmp_path / "catalog", 2))
+    write_rows(tmp_path / "local.sqlite3", 2, *YEAR)
     with EmulatorServer() as server:
         server.emulator.create_spreadsheet(SS, title="Raportare")
-        load(server.emulator, catalog, offices=catalog.slugs[:2])
+        load(server.emulator, catalog, 2)
         yield server, catalog, LocalStore(tmp_path / "local.sqlite3")
 
 
@@ -231,3 +230,99 @@ def test_rows_in_any_order_are_read_in_runs(small_world, tmp_path, clock):
                                                                 key=lambda r: r.row_id)
     store.close()
     store.session.close()
+
+
+# -- closed weeks: kept once, then read from the instance folder ----------------------------------
+
+W50 = (date(2025, 12, 8), date(2025, 12, 14))
+
+
+def test_a_report_of_closed_weeks_reads_nothing(world, tmp_path, clock):
+    server, catalog, local = world
+    emu = server.emulator
+    slugs = catalog.slugs
+    first = make_store(server, catalog, tmp_path, clock, sleep=clock.advance)
+    for slug in slugs:
+        first.protect_week(slug, *W50, True, "sef")
+    assert first.sync(max_seconds=120)["pending"] == 0
+    emu.reset_counts()
+    kept = first.read(slugs, *W50)  # the first read after the weeks closed keeps their rows
+    assert emu.counts()["endpoints"] == {"values.batchGet": 2}
+    expected = local.read(slugs, *W50).rows
+    assert sorted(kept.rows, key=lambda r: r.row_id) == sorted(expected, key=lambda r: r.row_id)
+
+    second = make_store(server, catalog, tmp_path, clock)  # another worker, nothing read yet
+    meter = Meter(second.session)
+    emu.reset_counts()
+    clock.advance(3600)
+    for period, offices in ((W50, slugs), (W50, slugs[:1]), ((date(2025, 12, 9), date(2025, 12, 11)), slugs[5:8])):
+        result = second.read(offices, *period, fresh=True)
+        want = local.read(offices, *period)
+        assert sorted(result.rows, key=lambda r: r.row_id) == sorted(want.rows, key=lambda r: r.row_id)
+        assert report(catalog, result.rows, period) == report(catalog, want.rows, period)
+        assert (result.stale, result.problems, result.read_at) == (False, [], kept.read_at)
+    assert (emu.counts()["read"], meter.requests) == (0, 0)
+
+    # a period beyond the closed week, or a week reopened, is read from the sheet again
+    second.read(slugs[:1], date(2025, 12, 8), date(2025, 12, 15))
+    assert emu.counts()["endpoints"] == {"spreadsheets.get": 1, "values.batchGet": 2}  # its first request
+    second.protect_week(slugs[0], *W50, False, "sef")
+    assert second.sync(max_seconds=60)["pending"] == 0
+    emu.reset_counts()
+    reopened = second.read(slugs[:1], *W50, fresh=True)
+    assert emu.counts()["endpoints"] == {"values.batchGet": 2}
+    assert reopened.rows == [r for r in kept.rows if r.office == slugs[0]]
+    for s in (first, second):
+        s.close()
+        s.session.close()
+
+
+def test_a_closed_week_is_kept_only_once_its_saves_reached_the_sheet(small_world, tmp_path, clock):
+    server, catalog, local = small_world
+    emu = server.emulator
+    slug = catalog.slugs[0]
+    store = make_store(server, catalog, tmp_path / "store", clock, sleep=clock.advance)
+    day = W50[0]
+    row = local.read([slug], day, day).rows[0]
+    emu.inject("503", times=50, endpoint="write")  # Google refuses writes for a while
+    store.save_day(slug, day, row.clerk, [row.with_changes(lucrari=(row.lucrari or 0) + 100)])
+    store.protect_week(slug, *W50, True, "sef")
+    assert store.pending_count() == 2
+    store.read([slug], *W50)  # the save is not in the sheet yet: nothing kept
+    assert store.shared.closed_weeks([slug], *W50) is None
+    emu.clear_faults()
+    assert store.sync(max_seconds=600)["pending"] == 0
+    clock.advance(60)
+    seen = store.read([slug], *W50)
+    emu.reset_counts()
+    again = store.read([slug], *W50, fresh=True)
+    assert emu.counts()["read"] == 0
+    assert again.rows == seen.rows
+    assert [r.lucrari for r in again.rows if r.row_id == row.row_id] == [(row.lucrari or 0) + 100]
+    store.close()
+    store.session.close()
+
+
+# -- one cache for all workers --------------------------------------------------------------------
+
+def test_a_cold_worker_shows_another_workers_read_while_google_is_down(small_world, tmp_path, clock):
+    server, catalog, _ = small_world
+    emu = server.emulator
+    slugs = catalog.slugs[:2]
+    first = make_store(server, catalog, tmp_path, clock)
+    seen = first.read(slugs, *WEEK)
+    clock.advance(600)
+    emu.storm("503", 600, endpoint="read")
+    second = make_store(server, catalog, tmp_path, clock, first_read_budget=5, read_budget=5)  # same instance folder
+    for offices, period in ((slugs, WEEK), (slugs[1:], (date(2025, 12, 23), date(2025, 12, 23)))):
+        shown = second.read(offices, *period)
+        assert shown.stale and shown.read_at == seen.read_at
+        assert shown.rows == [r for r in seen.rows if r.office in offices and period[0] <= r.day <= period[1]]
+    with pytest.raises(StoreError):  # never read by any worker: the 503 page
+        second.read(slugs, date(2025, 12, 1), date(2025, 12, 7))
+    emu.clear_faults()
+    fresh = second.read(slugs, *WEEK, fresh=True)
+    assert not fresh.stale and fresh.rows == seen.rows
+    for s in (first, second):
+        s.close()
+        s.session.close()

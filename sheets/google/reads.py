@@ -38,6 +38,7 @@ from .layout import HeaderMap, ParsedSheet, column_letters, quote_title
 from .model import Model
 from .outbox import OPEN, Op
 from .period import WHOLE_ROWS, DateReader, capped, check, rows_in_period, runs, values_of
+from .shared import SharedReads
 from .tuning import Tuning
 
 log = logging.getLogger("sheets.google")
@@ -91,8 +92,10 @@ class _Flight:
 
 
 class Reads:
-    def __init__(self, client: SheetsClient, directory: Directory, tuning: Tuning, on_read=None):
+    def __init__(self, client: SheetsClient, directory: Directory, tuning: Tuning, on_read=None,
+                 shared: SharedReads | None = None):
         self.client = client
+        self.shared = shared  # every worker's last good reads (shared.py)
         self.on_read = on_read  # on_read(parsed worksheets, fetched_at): what people changed (witness.py)
         self.directory = directory
         self.tuning = tuning
@@ -146,6 +149,8 @@ class Reads:
             if snap is not None:
                 return snap
         old = self.cached(offices, valid_only=False, period=period)
+        if old is None and self.shared is not None:
+            old = self.shared.last(offices, period)  # another worker's read: shown if Google fails us
         budget = self.tuning.read_budget if old is not None else self.tuning.first_read_budget
         flight = self._flight(offices, period)
         wait_for([flight.future], timeout=max(0.0, flight.started + budget - time.monotonic()))
@@ -199,6 +204,8 @@ class Reads:
             self._cache.move_to_end(key)
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
+        if self.shared is not None and key.period is not None:  # whole worksheets are too big to share
+            self.shared.keep(key.offices, key.period, snap)
         return snap
 
     def _fetch(self, offices: Sequence[str], period: tuple | None = None) -> Snapshot:
@@ -315,6 +322,29 @@ class _Plan(NamedTuple):
     indexes: list  # sheet rows (0-based) whose date falls in the period
     first: dict  # sheet row -> its date cell in request 1
     height: int
+
+
+def week_of_sheet(parsed: ParsedSheet | None, office: str, start: date, end: date) -> ParsedSheet:
+    """The rows and problems of ``start``..``end`` of a worksheet read (kept for a closed week)."""
+    if parsed is None:
+        return ParsedSheet(office, "", None, None)
+    rows = [r for r in parsed.rows if r.row is not None and r.duplicate_of is None and start <= r.row.day <= end]
+    problems = [(d, p) for d, p in parsed.problems if d is not None and start <= d <= end]
+    return ParsedSheet(parsed.office, parsed.title, parsed.sheet_id, parsed.header, rows, problems)
+
+
+def from_weeks(kept: dict, offices: Sequence[str], period: tuple) -> Snapshot:
+    """A read made of closed weeks kept (``SharedReads.closed_weeks``): office -> [(ParsedSheet, read_at)]."""
+    parsed, times = {}, []
+    for office in offices:
+        weeks = kept.get(office, [])
+        first = weeks[0][0] if weeks else ParsedSheet(office, "", None, None)
+        parsed[office] = ParsedSheet(office, first.title, first.sheet_id, first.header,
+                                     [r for sheet, _ in weeks for r in sheet.rows],
+                                     [p for sheet, _ in weeks for p in sheet.problems])
+        times += [at for _, at in weeks]
+    read_at = min(times)
+    return Snapshot(parsed, read_at, read_at.timestamp(), period=period)
 
 
 def view(snap: Snapshot, ops: list[Op], offices: Sequence[str], start: date, end: date) -> ReadResult:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -42,7 +42,8 @@ from .directory import Directory
 from .http import DEFAULT_TIMEOUT
 from .layout import cell_url
 from .outbox import OPEN, Op, Outbox
-from .reads import FRESH_MIN_AGE, Reads, view
+from .reads import FRESH_MIN_AGE, Reads, from_weeks, view, week_of_sheet
+from .shared import SharedReads
 from .sender import Sender
 from .tuning import Tuned, Tuning
 from .witness import Witness
@@ -86,7 +87,9 @@ class GoogleStore:
         self.outbox = Outbox(outbox_path, clock)
         self.directory = Directory(self.client, catalog, self.outbox, self.tuning)
         self.witness = Witness(outbox_path, clock)
-        self.reads = Reads(self.client, self.directory, self.tuning, on_read=self.witness.read)
+        #: every worker's last good reads and the closed weeks' rows, in the instance folder (shared.py)
+        self.shared = SharedReads(Path(outbox_path).with_name("sheets-reads.sqlite3"), spreadsheet_id)
+        self.reads = Reads(self.client, self.directory, self.tuning, on_read=self.witness.read, shared=self.shared)
         self.sender = Sender(self.client, self.directory, self.reads, self.outbox, catalog, self.tuning,
                              on_write=self.witness.wrote)
 
@@ -106,7 +109,23 @@ class GoogleStore:
     def read(self, offices: Iterable[str], start: date, end: date, *, fresh: bool = False) -> ReadResult:
         self.sender.ensure_running()
         offices = list(dict.fromkeys(offices))
-        return self._view(self.reads.snapshot(offices, fresh, period=(start, end)), offices, start, end)
+        kept = self.shared.closed_weeks(offices, start, end)
+        if kept is not None:  # a period made only of closed weeks: no request
+            return self._view(from_weeks(kept, offices, (start, end)), offices, start, end)
+        snap = self.reads.snapshot(offices, fresh, period=(start, end))
+        if not snap.stale:
+            self._keep_closed(snap, offices)
+        return self._view(snap, offices, start, end)
+
+    def _keep_closed(self, snap, offices: Sequence[str]) -> None:
+        """Keep the rows of the closed weeks this read holds whole (none of their saves still on the way)."""
+        for office, monday in self.shared.to_keep(offices, snap.period):
+            sunday = monday + timedelta(days=6)
+            ops = self.outbox.ops([office], delivered_since=snap.fetched_at)
+            if any(op.kind != "protect" and (op.day is None or monday <= op.day <= sunday) for op in ops):
+                continue
+            sheet = week_of_sheet(snap.parsed.get(office), office, monday, sunday)
+            self.shared.keep_week(office, monday, sheet, snap.read_at, snap.fetched_at)
 
     def _view(self, snap, offices: Sequence[str], start: date, end: date) -> ReadResult:
         return view(snap, self.outbox.ops(offices, delivered_since=snap.fetched_at), offices, start, end)
@@ -190,6 +209,7 @@ class GoogleStore:
 
     def protect_week(self, office: str, start: date, end: date, closed: bool, by: str) -> None:
         """Queued, then delivered at once if Google answers (sheets/google/protect.py)."""
+        self.shared.close(office, start, closed, self.clock())
         self.outbox.add_protect(office, start, end, closed, by, iso_at(self.clock()))
         self.deliver_now(office)
 
