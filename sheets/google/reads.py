@@ -197,6 +197,9 @@ class Reads:
                 flight.future.set_result(snap)
             else:
                 flight.future.set_exception(error)
+        if snap is not None and self.shared is not None and flight.key.period is not None:
+            self.shared.keep(flight.key.offices, flight.key.period, snap)  # after the pages got it
+
 
     def _keep(self, key: Key, snap: Snapshot) -> Snapshot:
         with self._lock:
@@ -204,8 +207,6 @@ class Reads:
             self._cache.move_to_end(key)
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
-        if self.shared is not None and key.period is not None:  # whole worksheets are too big to share
-            self.shared.keep(key.offices, key.period, snap)
         return snap
 
     def _fetch(self, offices: Sequence[str], period: tuple | None = None) -> Snapshot:
