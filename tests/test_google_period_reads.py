@@ -326,3 +326,35 @@ def test_a_cold_worker_shows_another_workers_read_while_google_is_down(small_wor
     for s in (first, second):
         s.close()
         s.session.close()
+
+
+# -- the plan, on its own ------------------------------------------------------------------------
+
+def test_runs_and_the_cap_on_ranges_close_the_smallest_gaps_first():
+    from sheets.google.period import capped, runs
+
+    assert runs([9, 3, 4, 5, 12, 13]) == [(3, 6), (9, 10), (12, 14)]
+    plan = {"a": [(3, 6), (9, 10), (12, 14)], "b": [(1, 2), (100, 101)]}
+    assert capped(plan, 5) == plan
+    assert capped(plan, 4) == {"a": [(3, 6), (9, 14)], "b": [(1, 2), (100, 101)]}  # gap 2 closed
+    assert capped(plan, 2) == {"a": [(3, 14)], "b": [(1, 101)]}
+    assert capped(plan, 1) == {"a": [(3, 14)], "b": [(1, 101)]}  # never fewer than one range an office
+
+
+def test_the_check_refuses_ranges_that_no_longer_hold_the_periods_rows():
+    from sheets.google.period import DateReader, check
+
+    dates = DateReader(False)
+    week = (date(2025, 12, 22), date(2025, 12, 28))
+    first = {5: "2025-12-22", 6: "2025-12-23", 9: "24.12.2025"}
+    ranges = [(5, 7), (9, 10)]
+    read = [[["x", "2025-12-22"], ["y", "2025-12-23"]], [["z", "24.12.2025"]]]
+    assert check([5, 6, 9], ranges, read, 1, first, week, dates) == {
+        5: ["x", "2025-12-22"], 6: ["y", "2025-12-23"], 9: ["z", "24.12.2025"]}
+    shifted = [[["w", "2025-11-02"], ["x", "2025-12-22"]], [["q", "2025-12-23"]]]  # a row inserted above
+    assert check([5, 6, 9], ranges, shifted, 1, first, week, dates) is None
+    merged = [(5, 10)]  # the gap read too: a row of the week there means rows moved
+    gap = [["x", "2025-12-22"], ["y", "2025-12-23"], ["m", "2025-12-25"], [], ["z", "24.12.2025"]]
+    assert check([5, 6, 9], merged, [gap], 1, first, week, dates) is None
+    gap[2] = ["m", "2025-10-01"]
+    assert check([5, 6, 9], merged, [gap], 1, first, week, dates) is not None

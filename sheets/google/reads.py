@@ -16,6 +16,14 @@ ends; with no earlier read it waits at most ``SHEETS_FIRST_READ_BUDGET``
 seconds, then ``StoreError`` (a 503 page). When Google answers with an error
 the last good read is served likewise.
 
+A read is of whole worksheets or of a period (``period=(first, last)``):
+a period read of a big worksheet reads its „Data” column, then only the
+period's rows (``period.py``). The cache and the reads in flight are keyed
+by (offices, period); a read of more offices or of a wider period serves a
+narrower one. Every period read is also written, once the pages waiting for
+it have it, to the instance folder's shared cache (``shared.py``): a worker
+with nothing read yet shows another worker's read, stale, when Google fails.
+
 ``Reads`` owns the cache and the reads in flight, and the lock guarding them.
 """
 from __future__ import annotations

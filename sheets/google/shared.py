@@ -104,21 +104,21 @@ class SharedReads:
         wanted = set(offices)
         try:
             with self.db.connect() as con:
-                records = con.execute("SELECT offices, start, end, data FROM reads WHERE spreadsheet=? "
+                records = con.execute("SELECT rowid, offices, start, end FROM reads WHERE spreadsheet=? "
                                       "ORDER BY fetched_at DESC", (self.spreadsheet,)).fetchall()
+                for r in records:
+                    if not wanted <= set(r["offices"].split("\n")):
+                        continue
+                    if r["start"] and (period is None or not (
+                            r["start"] <= period[0].isoformat() and period[1].isoformat() <= r["end"])):
+                        continue
+                    blob = con.execute("SELECT data FROM reads WHERE rowid=?", (r["rowid"],)).fetchone()
+                    try:
+                        return _unpack(blob["data"]) if blob else None
+                    except Exception as exc:  # noqa: BLE001 - written by another version of the app: ignore it
+                        log.warning("shared read cache entry unreadable: %s", exc)
         except sqlite3.Error as exc:
             log.warning("shared read cache not read: %s", exc)
-            return None
-        for r in records:
-            if not wanted <= set(r["offices"].split("\n")):
-                continue
-            if r["start"]:
-                if period is None or not (r["start"] <= period[0].isoformat() and period[1].isoformat() <= r["end"]):
-                    continue
-            try:
-                return _unpack(r["data"])
-            except Exception as exc:  # noqa: BLE001 - written by another version of the app: ignore it
-                log.warning("shared read cache entry unreadable: %s", exc)
         return None
 
     # -- closed weeks ---------------------------------------------------------------

@@ -50,6 +50,8 @@ from .witness import Witness
 
 __all__ = ["FRESH_MIN_AGE", "GoogleStore"]
 
+#: a read of a longer period reads whole worksheets (one request, no „Data” column first)
+LONGEST_PERIOD_DAYS = 400
 LEASE_SECONDS = 300  # a sender's lease, renewed before each office it delivers to
 
 
@@ -112,14 +114,17 @@ class GoogleStore:
         kept = self.shared.closed_weeks(offices, start, end)
         if kept is not None:  # a period made only of closed weeks: no request
             return self._view(from_weeks(kept, offices, (start, end)), offices, start, end)
-        snap = self.reads.snapshot(offices, fresh, period=(start, end))
+        # a period of more than a year (e.g. every date, for the sync page): whole worksheets are cheaper
+        period = (start, end) if (end - start).days <= LONGEST_PERIOD_DAYS else None
+        snap = self.reads.snapshot(offices, fresh, period=period)
         if not snap.stale:
-            self._keep_closed(snap, offices)
+            self._keep_closed(snap, offices, start, end)
         return self._view(snap, offices, start, end)
 
-    def _keep_closed(self, snap, offices: Sequence[str]) -> None:
-        """Keep the rows of the closed weeks this read holds whole (none of their saves still on the way)."""
-        for office, monday in self.shared.to_keep(offices, snap.period):
+    def _keep_closed(self, snap, offices: Sequence[str], start: date, end: date) -> None:
+        """Keep the rows of the closed weeks of ``start``..``end`` (which this read holds) whose
+        saves all reached the sheet."""
+        for office, monday in self.shared.to_keep(offices, (start, end)):
             sunday = monday + timedelta(days=6)
             ops = self.outbox.ops([office], delivered_since=snap.fetched_at)
             if any(op.kind != "protect" and (op.day is None or monday <= op.day <= sunday) for op in ops):
