@@ -246,10 +246,12 @@ class Directory:
         self._keep_header(office, info, header)
         return header
 
-    def parse(self, office: str, info: SheetInfo, values, meta: Meta, window: bool = False) -> ParsedSheet:
-        """A worksheet's values read (its header remembered)."""
+    def parse(self, office: str, info: SheetInfo, values, meta: Meta, window: bool = False, *,
+              some: dict | None = None, height: int = 0) -> ParsedSheet:
+        """A worksheet's values read (its header remembered); ``some``: only these rows were read."""
         parsed = parse_sheet(values, office=office, title=info.title, sheet_id=info.sheet_id,
-                             spreadsheet_id=self.client.spreadsheet_id, month_first=meta.locale == "en_US")
+                             spreadsheet_id=self.client.spreadsheet_id, month_first=meta.locale == "en_US",
+                             some=some, height=height)
         header = parsed.header
         if header is not None and header.positions:
             with self._lock:

@@ -72,11 +72,17 @@ def rows_in_period(column: Sequence[Sequence[object]], period: tuple[date, date]
     """The 0-based sheet row indexes (the header is row 0) to read, from the
     values of the date column read from row 1 (ROWS major: one list per row)."""
     out = []
+    seen: dict = {}  # date cell -> wanted (a year has ~250 distinct ones)
     for i, cells in enumerate(column):
-        if i == 0:
-            continue  # the header
-        if cells and wanted(cells[0], period, dates):
-            out.append(i)
+        if i and cells:  # row 0: the header
+            raw = cells[0]
+            hit = seen.get(raw) if isinstance(raw, str) else None
+            if hit is None:
+                hit = wanted(raw, period, dates)
+                if isinstance(raw, str) and len(seen) < 10_000:
+                    seen[raw] = hit
+            if hit:
+                out.append(i)
     return out
 
 
@@ -136,12 +142,3 @@ def check(expected: Sequence[int], ranges: Sequence[tuple[int, int]], answers: S
             if wanted(raw, period, dates):
                 return None
     return by_index
-
-
-def values_of(height: int, header: list, by_index: dict[int, list]) -> list[list]:
-    """A worksheet's values as a whole read would give them, with the rows not read empty."""
-    values: list[list] = [[] for _ in range(max(height, max(by_index, default=0) + 1))]
-    values[0] = list(header)
-    for index, cells in by_index.items():
-        values[index] = cells
-    return values

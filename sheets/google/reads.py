@@ -45,7 +45,7 @@ from .directory import Directory, Meta, SheetInfo
 from .layout import HeaderMap, ParsedSheet, column_letters, quote_title
 from .model import Model
 from .outbox import OPEN, Op
-from .period import WHOLE_ROWS, DateReader, capped, check, rows_in_period, runs, values_of
+from .period import WHOLE_ROWS, DateReader, capped, check, rows_in_period, runs
 from .shared import SharedReads
 from .tuning import Tuning
 
@@ -297,7 +297,7 @@ class Reads:
                 log.info("rows of %s moved between the two reads of %s..%s: read whole", o, *period)
                 moved.append((o, p.info))
                 continue
-            parsed[o] = self.directory.parse(o, p.info, values_of(p.height, p.header_cells, by_index), meta)
+            parsed[o] = self.directory.parse(o, p.info, [p.header_cells], meta, some=by_index, height=p.height)
         for (o, i), vr in zip(whole, answers[at:]):
             parsed[o] = self.directory.parse(o, i, vr.get("values", []), meta)
         if moved:
