@@ -8,6 +8,7 @@ store's report. People sorting, inserting and deleting rows between the two
 requests never make a wrong report."""
 from __future__ import annotations
 
+import time
 from datetime import date
 from urllib.parse import quote
 
@@ -305,12 +306,21 @@ def test_a_closed_week_is_kept_only_once_its_saves_reached_the_sheet(small_world
 
 # -- one cache for all workers --------------------------------------------------------------------
 
+def wait_for_shared(store, offices, period, seconds=10.0):
+    """The read is written to the shared cache just after the page got it (in the read's thread)."""
+    deadline = time.monotonic() + seconds
+    while store.shared.last(offices, period) is None:
+        assert time.monotonic() < deadline, "the read never reached the shared cache"
+        time.sleep(0.02)
+
+
 def test_a_cold_worker_shows_another_workers_read_while_google_is_down(small_world, tmp_path, clock):
     server, catalog, _ = small_world
     emu = server.emulator
     slugs = catalog.slugs[:2]
     first = make_store(server, catalog, tmp_path, clock)
     seen = first.read(slugs, *WEEK)
+    wait_for_shared(first, slugs, WEEK)
     clock.advance(600)
     emu.storm("503", 600, endpoint="read")
     second = make_store(server, catalog, tmp_path, clock, first_read_budget=5, read_budget=5)  # same instance folder

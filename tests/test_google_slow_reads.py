@@ -245,6 +245,7 @@ def test_a_cold_worker_shows_another_workers_read_while_google_is_down(tmp_path,
     login(page, "supervisor")
     good = page.get("/report?week=2026-W48").get_data(as_text=True)
     assert "date din" not in good
+    until(lambda: first.extensions["store"].shared.last(BOTH, WEEK) is not None)  # written just after
     emu.storm("503", 600, endpoint="read")
     second = make_app(tmp_path, **config)
     page = second.test_client()
