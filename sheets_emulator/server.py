@@ -3,6 +3,7 @@ JSON control endpoints under /__emulator/."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import sys
@@ -128,7 +129,18 @@ class _Handler(BaseHTTPRequestHandler):
             text = json.dumps(payload, ensure_ascii=False, indent=2)
         else:
             text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        self._send(status, text.encode("utf-8"), "application/json; charset=UTF-8", headers)
+        body = text.encode("utf-8")
+        if self._wants_gzip():
+            body = gzip.compress(body, compresslevel=6)
+            headers = {**(headers or {}), "Content-Encoding": "gzip"}
+        self._send(status, body, "application/json; charset=UTF-8", headers)
+
+    def _wants_gzip(self) -> bool:
+        """Google gzips a response when the request accepts it *and* its
+        User-Agent contains "gzip" (developers.google.com/sheets/api/guides/performance)."""
+        accept = (self.headers.get("Accept-Encoding") or "").lower()
+        agent = (self.headers.get("User-Agent") or "").lower()
+        return "gzip" in accept and "gzip" in agent
 
     def _send(self, status: int, body: bytes, content_type: str, headers: Optional[Dict[str, str]] = None) -> None:
         reason = self.responses.get(status, ("",))[0]

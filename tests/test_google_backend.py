@@ -492,9 +492,9 @@ def test_hostile_sheet_never_breaks_a_read(store, emu):
         (PRESA, "B11", "text", "Data nu poate fi citită (scrieți-o ca 2026-11-24 sau 24.11.2026); "
                                "rândul nu este luat în calcul."),
     ]
-    # a weekly report over it still costs one request
+    # a weekly report over it costs two requests: the „Data” column, then the week's rows (sheets/google/period.py)
     _, used = cost(emu, lambda: store.read(["presa", "consiliere"], *WEEK, fresh=True))
-    assert used == {"values.batchGet": 1}
+    assert used == {"values.batchGet": 2}
 
 
 def test_header_without_a_date_column_is_one_problem(store, emu):
@@ -817,3 +817,21 @@ def test_supervisor_correction_during_an_outage_says_it_is_kept(tmp_path, server
     emu.clear_faults()
     store.sync()
     assert [r.lucrari for r in store.read(["presa"], *WEEK, fresh=True).rows] == [15]
+
+
+def test_trends_and_the_rows_csv_read_their_span_once(tmp_path, server, emu, monkeypatch):
+    """26 weeks of trends, a year's rows CSV: one read each (of a period: at most 2 requests
+    once the worksheets are big), not one per week or month."""
+    from tests.conftest import login
+
+    app = google_app(tmp_path, server, monkeypatch)
+    store = app.extensions["store"]
+    store.save_day("presa", D2, "ana", [Row("presa", D2, "l544-studiere", "ana", lucrari=4)])
+    assert store.sync()["pending"] == 0
+    c = app.test_client()
+    login(c, "supervisor")
+    c.get("/trends?service=presa&weeks=4")  # the metadata read once
+    _, used = cost(emu, lambda: c.get("/trends?service=presa&weeks=26&refresh=1"))
+    assert used == {"values.batchGet": 1}
+    _, used = cost(emu, lambda: c.get("/report-rows.csv?service=presa&from=01.01.2026&to=29.11.2026").get_data())
+    assert used == {"values.batchGet": 1}

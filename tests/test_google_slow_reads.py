@@ -229,6 +229,37 @@ def test_pages_show_the_dated_banner_while_google_is_slow(tmp_path, server, emu,
     until(lambda: "date din" not in sup.get("/report?week=2026-W48").get_data(as_text=True))
 
 
+def test_a_cold_worker_shows_another_workers_read_while_google_is_down(tmp_path, server, emu, monkeypatch):
+    """Two workers of one instance (two apps on one instance folder): the second, with
+    nothing read yet, shows the first one's report with its banner instead of the 503 page."""
+    from domain.periods import format_datetime
+    from tests.conftest import login, make_app
+    from tests.htmltables import html_tables
+
+    monkeypatch.setenv("SHEETS_EMULATOR_HOST", server.host)
+    config = dict(SHEETS_BACKEND="google", GOOGLE_SPREADSHEET_ID=SS, SHEETS_SYNC_INTERVAL=0,
+                  SHEETS_READ_BUDGET=BUDGET, SHEETS_FIRST_READ_BUDGET=FIRST_BUDGET)
+    first = make_app(tmp_path, **config)
+    seed(first.extensions["store"])
+    page = first.test_client()
+    login(page, "supervisor")
+    good = page.get("/report?week=2026-W48").get_data(as_text=True)
+    assert "date din" not in good
+    until(lambda: first.extensions["store"].shared.last(BOTH, WEEK) is not None)  # written just after
+    emu.storm("503", 600, endpoint="read")
+    second = make_app(tmp_path, **config)
+    page = second.test_client()
+    login(page, "supervisor")
+    response = page.get("/report?week=2026-W48")
+    shown = response.get_data(as_text=True)
+    read_at = first.extensions["store"].read(BOTH, *WEEK).read_at
+    assert response.status_code == 200
+    assert f"se afișează ultima citire reușită (date din {format_datetime(read_at)})" in shown
+    assert html_tables(shown) == html_tables(good)  # the first worker's figures, whole
+    # a view no worker has read answers the 503 page as before
+    assert page.get("/report?week=2026-W40").status_code == 503
+
+
 def test_a_correction_waits_the_budget_then_stays_in_the_outbox(store, emu):
     seed(store)
     row = store.read(["presa"], *WEEK).rows[0]

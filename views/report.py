@@ -133,9 +133,15 @@ def rows_csv():
     period, slugs, service = _scope()
     fresh = fresh_requested()
 
+    # Google: one read of the whole period (2 requests), then every month from the cache; a
+    # read per month would send the „Data” column of every worksheet once a month
+    once = getattr(store(), "is_async", False)
+
     def chunks():
+        if once:
+            store().read(slugs, period.start, period.end, fresh=fresh)
         for start, end in _months(period):
-            yield start, end, store().read(slugs, start, end, fresh=fresh).rows
+            yield start, end, store().read(slugs, start, end, fresh=fresh and not once).rows
 
     name = ("randuri-" + period.slug) + (f"-{service}" if service else "")
     return Response(

@@ -325,10 +325,12 @@ class Directory:
         self._keep_header(office, info, header)
         return header
 
-    def parse(self, office: str, info: SheetInfo, values, meta: Meta, window: bool = False) -> ParsedSheet:
-        """A worksheet's values read (its header remembered)."""
+    def parse(self, office: str, info: SheetInfo, values, meta: Meta, window: bool = False, *,
+              some: dict | None = None, height: int = 0) -> ParsedSheet:
+        """A worksheet's values read (its header remembered); ``some``: only these rows were read."""
         parsed = parse_sheet(values, office=office, title=info.title, sheet_id=info.sheet_id,
-                             spreadsheet_id=self.client.spreadsheet_id, month_first=meta.locale == "en_US")
+                             spreadsheet_id=self.client.spreadsheet_id, month_first=meta.locale == "en_US",
+                             some=some, height=height)
         header = parsed.header
         if header is not None and header.positions:
             with self._lock:
@@ -338,6 +340,13 @@ class Directory:
                     header = HeaderMap(header.positions, max(header.width, known.header.width), header.blank)
                 self._headers[office] = HeaderRecord(info.sheet_id, header, self.tuning.clock())
         return parsed
+
+    def column_of(self, office: str, info: SheetInfo, key: str) -> int:
+        """Where column ``key`` was in the worksheet's header last seen, else in a new worksheet's."""
+        known = self._known_header(office, info)
+        if known is not None and key in known.header.positions:
+            return known.header.positions[key]
+        return KEYS.index(key)
 
     def window(self, office: str, info: SheetInfo) -> str:
         """The columns to read: up to the last one of ours ("!A:L") when the

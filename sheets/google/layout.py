@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from domain.rows import Problem, Row
 
@@ -174,15 +174,23 @@ def _safely(parse, *args):
 
 
 def parse_sheet(values: Sequence[Sequence[object]], *, office: str, title: str, sheet_id: int | None,
-                spreadsheet_id: str, month_first: bool = False) -> ParsedSheet:
-    """The rows and problems of one worksheet's values (row 1 = header)."""
+                spreadsheet_id: str, month_first: bool = False, some: Mapping[int, list] | None = None,
+                height: int = 0) -> ParsedSheet:
+    """The rows and problems of one worksheet's values (row 1 = header).
+
+    ``some``: only these rows were read (sheet row index -> cells; a period
+    read, sheets/google/period.py); ``values`` is then the header row alone and
+    ``height`` the worksheet's."""
     values = [list(r) if isinstance(r, (list, tuple)) else [] for r in (values or [])]
     header_cells = values[0] if values else []
-    parsed = ParsedSheet(office, title, sheet_id, HeaderMap.from_row(header_cells), height=len(values))
+    rows = sorted(some.items()) if some is not None else list(enumerate(values[1:], 1))
+    parsed = ParsedSheet(office, title, sheet_id, HeaderMap.from_row(header_cells),
+                         height=height if some is not None else len(values))
     reader = _SheetReader(parsed, spreadsheet_id, month_first)
-    if reader.header_usable(header_cells, values[1:]):
-        for offset, cells in enumerate(values[1:]):
-            reader.read_row(offset + 1, cells)
+    if reader.header_usable(header_cells, [cells for _, cells in rows]):
+        for index, cells in rows:
+            if cells:
+                reader.read_row(index, cells)
     return parsed
 
 

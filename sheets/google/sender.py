@@ -373,7 +373,10 @@ class Sender:
             if p.first and not self.directory.is_new(p.info.sheet_id):
                 # blind append only when the last read showed none of these days' rows
                 # (typed by hand, or sent from an instance folder since lost): else replace them
-                seen = self.reads.cached([p.office], valid_only=False)  # even expired: rows typed by hand since are rare
+                # even expired: rows typed by hand since are rare; a read of a period holding these days will do
+                days = [op.day for op in p.attempt.ops if op.day is not None]
+                seen = self.reads.cached([p.office], valid_only=False,
+                                         period=(min(days), max(days)) if days else None)
                 p.first = seen is not None and not _any_row_of(p.office, seen.parsed.get(p.office), p.attempt.ops)
         ranges, wanted = [], []
         for p in parts:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -43,13 +43,16 @@ from .directory import Directory
 from .http import DEFAULT_TIMEOUT
 from .layout import cell_url
 from .outbox import OPEN, Op, Outbox
-from .reads import FRESH_MIN_AGE, Reads, view
+from .reads import FRESH_MIN_AGE, Reads, from_weeks, view, week_of_sheet
+from .shared import SharedReads
 from .sender import Sender
 from .tuning import Tuned, Tuning
 from .witness import Witness
 
 __all__ = ["FRESH_MIN_AGE", "GoogleStore"]
 
+#: a read of a longer period reads whole worksheets (one request, no „Data” column first)
+LONGEST_PERIOD_DAYS = 400
 LEASE_SECONDS = 300  # a sender's lease, renewed before each office it delivers to
 
 
@@ -87,7 +90,9 @@ class GoogleStore:
         self.outbox = Outbox(outbox_path, clock)
         self.directory = Directory(self.client, catalog, self.outbox, self.tuning)
         self.witness = Witness(outbox_path, clock)
-        self.reads = Reads(self.client, self.directory, self.tuning, on_read=self.witness.read)
+        #: every worker's last good reads and the closed weeks' rows, in the instance folder (shared.py)
+        self.shared = SharedReads(Path(outbox_path).with_name("sheets-reads.sqlite3"), spreadsheet_id)
+        self.reads = Reads(self.client, self.directory, self.tuning, on_read=self.witness.read, shared=self.shared)
         self.sender = Sender(self.client, self.directory, self.reads, self.outbox, catalog, self.tuning,
                              on_write=self.witness.wrote)
         # every Sheets request counted, every write within the budget shared by the workers (capacity.py)
@@ -146,7 +151,26 @@ class GoogleStore:
     def read(self, offices: Iterable[str], start: date, end: date, *, fresh: bool = False) -> ReadResult:
         self.sender.ensure_running()
         offices = list(dict.fromkeys(offices))
-        return self._view(self.reads.snapshot(offices, fresh), offices, start, end)
+        kept = self.shared.closed_weeks(offices, start, end)
+        if kept is not None:  # a period made only of closed weeks: no request
+            return self._view(from_weeks(kept, offices, (start, end)), offices, start, end)
+        # a period of more than a year (e.g. every date, for the sync page): whole worksheets are cheaper
+        period = (start, end) if (end - start).days <= LONGEST_PERIOD_DAYS else None
+        snap = self.reads.snapshot(offices, fresh, period=period)
+        if not snap.stale:
+            self._keep_closed(snap, offices, start, end)
+        return self._view(snap, offices, start, end)
+
+    def _keep_closed(self, snap, offices: Sequence[str], start: date, end: date) -> None:
+        """Keep the rows of the closed weeks of ``start``..``end`` (which this read holds) whose
+        saves all reached the sheet."""
+        for office, monday in self.shared.to_keep(offices, (start, end)):
+            sunday = monday + timedelta(days=6)
+            ops = self.outbox.ops([office], delivered_since=snap.fetched_at)
+            if any(op.kind != "protect" and (op.day is None or monday <= op.day <= sunday) for op in ops):
+                continue
+            sheet = week_of_sheet(snap.parsed.get(office), office, monday, sunday)
+            self.shared.keep_week(office, monday, sheet, snap.read_at, snap.fetched_at)
 
     def _view(self, snap, offices: Sequence[str], start: date, end: date) -> ReadResult:
         return view(snap, self.outbox.ops(offices, delivered_since=snap.fetched_at), offices, start, end)
@@ -167,7 +191,7 @@ class GoogleStore:
             current = self.read([entry.office], entry.day, entry.day).rows
             seen = entry.base is not None and any(v is not None for v in entry.base.values())
             if seen or any(r.clerk.lower() == entry.clerk.lower() for r in current):
-                snap = self.reads.snapshot([entry.office], fresh=True, force=True)
+                snap = self.reads.snapshot([entry.office], fresh=True, force=True, period=(entry.day, entry.day))
                 current = self._view(snap, [entry.office], entry.day, entry.day).rows
         except StoreError:
             current = None
@@ -188,9 +212,15 @@ class GoogleStore:
         return self._current(office, row_id)
 
     def _current(self, office: str, row_id: str) -> Row:
-        snap = self.reads.snapshot([office], fresh=False)
-        rows = self._view(snap, [office], date.min, date.max).rows
-        row = next((r for r in rows if r.row_id == row_id), None)
+        row = None
+        for snap in self.reads.valid([office]):  # the page's read of its period usually holds it
+            row = next((r for r in self._view(snap, [office], date.min, date.max).rows if r.row_id == row_id), None)
+            if row is not None:
+                break
+        if row is None:
+            snap = self.reads.snapshot([office], fresh=False)
+            rows = self._view(snap, [office], date.min, date.max).rows
+            row = next((r for r in rows if r.row_id == row_id), None)
         if row is None:
             raise RowNotFound(row_id)
         return row
@@ -224,6 +254,7 @@ class GoogleStore:
 
     def protect_week(self, office: str, start: date, end: date, closed: bool, by: str) -> None:
         """Queued, then delivered at once if Google answers (sheets/google/protect.py)."""
+        self.shared.close(office, start, closed, self.clock())
         self.outbox.add_protect(office, start, end, closed, by, iso_at(self.clock()))
         self.deliver_now(office)
 
