@@ -211,12 +211,16 @@ class GoogleStore:
     def row(self, office: str, row_id: str) -> Row:
         return self._current(office, row_id)
 
-    def _current(self, office: str, row_id: str) -> Row:
-        row = None
+    def cached_row(self, office: str, row_id: str) -> Row | None:
+        """The row as held by a valid read of this process (no request), or None."""
         for snap in self.reads.valid([office]):  # the page's read of its period usually holds it
             row = next((r for r in self._view(snap, [office], date.min, date.max).rows if r.row_id == row_id), None)
             if row is not None:
-                break
+                return row
+        return None
+
+    def _current(self, office: str, row_id: str) -> Row:
+        row = self.cached_row(office, row_id)
         if row is None:
             snap = self.reads.snapshot([office], fresh=False)
             rows = self._view(snap, [office], date.min, date.max).rows

@@ -267,6 +267,11 @@ class YearlyStore:
         this = self.today().year
         order = list(dict.fromkeys([self.years.spreadsheet_for(this), self.years.spreadsheet_for(this - 1),
                                     *self.spreadsheet_ids()]))
+        for sid in order:  # first what the pages already read (no request), in that order
+            store = self.store(sid)
+            row = store.cached_row(office, row_id)
+            if row is not None:
+                return store, row
         for sid in order:
             store = self.store(sid)
             try:
