@@ -296,11 +296,12 @@ class Directory:
 
     def repair_header(self, office: str, info: SheetInfo, header: HeaderMap) -> HeaderMap:
         """Write our missing header names (1 write): a name whose cell of the
-        standard layout was cleared (a blank A1) gets it back; the others go
-        after the last header cell."""
+        standard layout was cleared (a blank A1) gets it back, so does the one
+        cleared name of a moved column (its figures stay under it); the others
+        go after the last header cell."""
         missing = header.missing()
         names_of = dict(zip(KEYS, HEADER))
-        refill = {k: KEYS.index(k) for k in missing if KEYS.index(k) in header.blank}
+        refill = header.cleared()
         rest = [k for k in missing if k not in refill]
         start = header.width
         names = [names_of[k] for k in rest]

@@ -31,6 +31,8 @@ MSG_NO_DATE = "Rândul nu are dată; nu este luat în calcul."
 MSG_NO_ACTIVITY = "Rândul nu are codul activității; nu este luat în calcul."
 MSG_NO_HEADER = "Antetul foii nu are coloana „{column}”; rândurile foii nu pot fi citite."
 MSG_HEADER_MISSING = "Rândul 1 (antetul) este gol; rândurile foii nu pot fi citite."
+MSG_NO_COUNT_HEADER = ("Antetul foii nu are coloana „{column}”; cifrele din ea nu sunt luate în calcul "
+                       "până când antetul este scris din nou.")
 
 # -- columns ------------------------------------------------------------------
 
@@ -129,6 +131,19 @@ class HeaderMap:
     def missing(self) -> list[str]:
         return [k for k in KEYS if k not in self.positions]
 
+    def cleared(self) -> dict[str, int]:
+        """Where each missing name most likely stood before a person cleared
+        its cell: its standard column when that cell is blank; else, when one
+        name is missing and one header cell is blank (a moved column's name
+        cleared), that cell. Names not in the result have no known place."""
+        missing = self.missing()
+        places = {k: KEYS.index(k) for k in missing if KEYS.index(k) in self.blank}
+        leftover = [k for k in missing if k not in places]
+        free = sorted(self.blank - set(places.values()))
+        if len(leftover) == 1 and len(free) == 1:
+            places[leftover[0]] = free[0]
+        return places
+
 
 # -- parsing a worksheet ------------------------------------------------------
 
@@ -225,6 +240,14 @@ class _SheetReader:
                 first = strip_cell(header_cells[0]) if header_cells else ""
                 self.problem(None, 0, 0, first, MSG_NO_HEADER.format(column=column))
                 return False
+        missing = [k for k in COUNT_KEYS if k not in self.pos]
+        if missing and any(strip_cell(c) for row in data for c in row):
+            # a cleared „Nr. lucrări”: its figures would leave every report without a word
+            places = self.parsed.header.cleared()
+            for key in missing:
+                c = places.get(key, 0)
+                value = header_cells[c] if c < len(header_cells) else ""
+                self.problem(None, 0, c, value, MSG_NO_COUNT_HEADER.format(column=dict(COLUMNS)[key]))
         return True
 
     def read_row(self, index: int, cells: list) -> None:
