@@ -67,3 +67,31 @@ def test_a_cleared_header_of_a_moved_column_is_written_back_in_its_place(store, 
     header = emu.get_values(PRESA, spreadsheet_id=SS)[0]
     assert header.count("Nr. lucrări") == 1 and header["ABCDEFGHIJKLM".index(col)] == "Nr. lucrări"
     assert lucrari(store) == 3 + 4
+
+
+def test_a_deleted_count_column_never_takes_a_persons_unnamed_column(store, emu):
+    """„Nr. lucrări” deleted with its column, a person's own column without a
+    name beside: the name goes after the header, never over their notes."""
+    save(store, D1, 3)
+    emu.insert_column(PRESA, "C", spreadsheet_id=SS)  # a column of their own, no header
+    emu.set_cell(PRESA, "C2", "de sunat înapoi", spreadsheet_id=SS)
+    header = emu.get_values(PRESA, spreadsheet_id=SS)[0]
+    col = "ABCDEFGHIJKLM"[header.index("Nr. lucrări")]
+    emu.handle("POST", f"/v4/spreadsheets/{SS}:batchUpdate", {}, {"requests": [{"deleteDimension": {"range": {
+        "sheetId": emu.sheet_properties(PRESA, spreadsheet_id=SS)["sheetId"], "dimension": "COLUMNS",
+        "startIndex": "ABCDEFGHIJKLM".index(col), "endIndex": "ABCDEFGHIJKLM".index(col) + 1}}}]})
+    save(store, D2, 4)
+    header = emu.get_values(PRESA, spreadsheet_id=SS)[0]
+    assert header[2] == "" and header.count("Nr. lucrări") == 1
+    assert lucrari(store) == 4
+
+
+def test_the_problem_points_at_the_cleared_cell_of_a_moved_column(store, emu):
+    save(store, D1, 3)
+    emu.move_column(PRESA, "G", "C", spreadsheet_id=SS)
+    emu.set_cell(PRESA, "C1", "", spreadsheet_id=SS)
+    emu.insert_column(PRESA, "E", spreadsheet_id=SS)  # and a column of their own, no header
+    emu.set_cell(PRESA, "E2", "de sunat", spreadsheet_id=SS)
+    assert [p.cell for p in store.read(["presa"], *WEEK, fresh=True).problems] == ["A1"]  # two blanks: no guess
+    emu.set_cell(PRESA, "E1", "Nota mea", spreadsheet_id=SS)
+    assert [p.cell for p in store.read(["presa"], *WEEK, fresh=True).problems] == ["C1"]

@@ -246,6 +246,9 @@ class _SheetReader:
             places = self.parsed.header.cleared()
             for key in missing:
                 c = places.get(key, 0)
+                below = [strip_cell(row[c]) for row in data if c < len(row) and strip_cell(row[c])]
+                if c != KEYS.index(key) and not (below and all(parse_count(v)[1] is None for v in below)):
+                    c = 0  # a person's own unnamed column: no guess, the header's first cell
                 value = header_cells[c] if c < len(header_cells) else ""
                 self.problem(None, 0, c, value, MSG_NO_COUNT_HEADER.format(column=dict(COLUMNS)[key]))
         return True
