@@ -95,3 +95,18 @@ def test_the_problem_points_at_the_cleared_cell_of_a_moved_column(store, emu):
     assert [p.cell for p in store.read(["presa"], *WEEK, fresh=True).problems] == ["A1"]  # two blanks: no guess
     emu.set_cell(PRESA, "E1", "Nota mea", spreadsheet_id=SS)
     assert [p.cell for p in store.read(["presa"], *WEEK, fresh=True).problems] == ["C1"]
+
+
+def test_a_persons_own_column_named_like_ours_keeps_its_text(store, emu):
+    """A supervisor inserts their own „Observații” column left of ours: the
+    app keeps reading and writing its own (beside „Nr. documente produse”),
+    and a correction never overwrites the supervisor's note."""
+    save(store, D1, 3)
+    emu.insert_column(PRESA, "C", header="Observații", spreadsheet_id=SS)
+    emu.set_cell(PRESA, "C2", "nota șefului", spreadsheet_id=SS)
+    [row] = store.read(["presa"], *WEEK, fresh=True).rows
+    assert row.note == ""
+    store.update_row("presa", row.row_id, {"lucrari": 4, "note": "corectat"}, "sef")
+    values = emu.get_values(PRESA, spreadsheet_id=SS)
+    assert values[1][2] == "nota șefului" and values[1][9] == "corectat"
+    assert [r.note for r in store.read(["presa"], *WEEK, fresh=True).rows] == ["corectat"]

@@ -104,6 +104,15 @@ def cell_url(spreadsheet_id: str, sheet_id: int | None, a1: str | None = None) -
     return url + (f"&range={a1}" if a1 else "")
 
 
+def _off_place(key: str, i: int, known: dict[str, int]) -> int:
+    """How far column ``i`` is from where ``key`` stands among the columns of
+    ours found once: next to the nearest one before it and the nearest after."""
+    k = KEYS.index(key)
+    before = next((known[x] for x in reversed(KEYS[:k]) if x in known), None)
+    after = next((known[x] for x in KEYS[k + 1:] if x in known), None)
+    return (abs(i - before - 1) if before is not None else 0) + (abs(after - 1 - i) if after is not None else 0)
+
+
 @dataclass(frozen=True)
 class HeaderMap:
     """Where each known column sits in a worksheet (0-based), from row 1."""
@@ -114,14 +123,20 @@ class HeaderMap:
 
     @classmethod
     def from_row(cls, cells: Sequence[object]) -> "HeaderMap":
-        positions: dict[str, int] = {}
+        found: dict[str, list[int]] = {}
         blank = set()
         for i, text in enumerate(cells):
             key = HEADER_NAMES.get(normalise(text))
-            if key and key not in positions:
-                positions[key] = i
+            if key:
+                found.setdefault(key, []).append(i)
             elif not strip_cell(text):
                 blank.add(i)
+        positions = {k: v[0] for k, v in found.items() if len(v) == 1}
+        for key, places in found.items():
+            if len(places) > 1:
+                # a person's own column named like ours (their „Observații”):
+                # ours is the one beside our neighbouring columns
+                positions[key] = min(places, key=lambda i: _off_place(key, i, positions))
         return cls(positions, len(cells), frozenset(blank))
 
     @classmethod
