@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
+from .cells import parse_count, parse_day, strip_cell
 from .client import SheetsClient
 from .layout import HEADER, KEYS, HeaderMap, ParsedSheet, column_letters, normalise, parse_sheet, quote_title
 from .outbox import Outbox
@@ -296,11 +297,13 @@ class Directory:
 
     def repair_header(self, office: str, info: SheetInfo, header: HeaderMap) -> HeaderMap:
         """Write our missing header names (1 write): a name whose cell of the
-        standard layout was cleared (a blank A1) gets it back; the others go
-        after the last header cell."""
+        standard layout was cleared (a blank A1) gets it back, so does the one
+        cleared name of a moved column (its figures stay under it); the others
+        go after the last header cell."""
         missing = header.missing()
         names_of = dict(zip(KEYS, HEADER))
-        refill = {k: KEYS.index(k) for k in missing if KEYS.index(k) in header.blank}
+        refill = {k: i for k, i in header.cleared().items()
+                  if i == KEYS.index(k) or self._looks_like(info, i, k)}
         rest = [k for k in missing if k not in refill]
         start = header.width
         names = [names_of[k] for k in rest]
@@ -324,6 +327,19 @@ class Directory:
         header = HeaderMap(positions, start + len(names), header.blank - set(refill.values()))
         self._keep_header(office, info, header)
         return header
+
+    def _looks_like(self, info: SheetInfo, index: int, key: str) -> bool:
+        """Whether the unnamed column ``index`` holds ``key``'s values (1 read):
+        the count or date column whose name a person cleared after moving it,
+        not a column of their own (notes, a deleted column's neighbour)."""
+        parse = {"lucrari": parse_count, "documente": parse_count, "day": parse_day}.get(key)
+        if parse is None:
+            return False
+        letter = column_letters(index)
+        data = self.client.values_get(f"{quote_title(info.title)}!{letter}2:{letter}")
+        cells = [strip_cell(r[0]) for r in data.get("values") or [] if r]
+        cells = [c for c in cells if c]
+        return bool(cells) and all(parse(c)[1] is None for c in cells)
 
     def parse(self, office: str, info: SheetInfo, values, meta: Meta, window: bool = False, *,
               some: dict | None = None, height: int = 0) -> ParsedSheet:

@@ -31,6 +31,8 @@ MSG_NO_DATE = "Rândul nu are dată; nu este luat în calcul."
 MSG_NO_ACTIVITY = "Rândul nu are codul activității; nu este luat în calcul."
 MSG_NO_HEADER = "Antetul foii nu are coloana „{column}”; rândurile foii nu pot fi citite."
 MSG_HEADER_MISSING = "Rândul 1 (antetul) este gol; rândurile foii nu pot fi citite."
+MSG_NO_COUNT_HEADER = ("Antetul foii nu are coloana „{column}”; cifrele din ea nu sunt luate în calcul "
+                       "până când antetul este scris din nou.")
 
 # -- columns ------------------------------------------------------------------
 
@@ -102,6 +104,15 @@ def cell_url(spreadsheet_id: str, sheet_id: int | None, a1: str | None = None) -
     return url + (f"&range={a1}" if a1 else "")
 
 
+def _off_place(key: str, i: int, known: dict[str, int]) -> int:
+    """How far column ``i`` is from where ``key`` stands among the columns of
+    ours found once: next to the nearest one before it and the nearest after."""
+    k = KEYS.index(key)
+    before = next((known[x] for x in reversed(KEYS[:k]) if x in known), None)
+    after = next((known[x] for x in KEYS[k + 1:] if x in known), None)
+    return (abs(i - before - 1) if before is not None else 0) + (abs(after - 1 - i) if after is not None else 0)
+
+
 @dataclass(frozen=True)
 class HeaderMap:
     """Where each known column sits in a worksheet (0-based), from row 1."""
@@ -112,14 +123,20 @@ class HeaderMap:
 
     @classmethod
     def from_row(cls, cells: Sequence[object]) -> "HeaderMap":
-        positions: dict[str, int] = {}
+        found: dict[str, list[int]] = {}
         blank = set()
         for i, text in enumerate(cells):
             key = HEADER_NAMES.get(normalise(text))
-            if key and key not in positions:
-                positions[key] = i
+            if key:
+                found.setdefault(key, []).append(i)
             elif not strip_cell(text):
                 blank.add(i)
+        positions = {k: v[0] for k, v in found.items() if len(v) == 1}
+        for key, places in found.items():
+            if len(places) > 1:
+                # a person's own column named like ours (their „Observații”):
+                # ours is the one beside our neighbouring columns
+                positions[key] = min(places, key=lambda i: _off_place(key, i, positions))
         return cls(positions, len(cells), frozenset(blank))
 
     @classmethod
@@ -128,6 +145,19 @@ class HeaderMap:
 
     def missing(self) -> list[str]:
         return [k for k in KEYS if k not in self.positions]
+
+    def cleared(self) -> dict[str, int]:
+        """Where each missing name most likely stood before a person cleared
+        its cell: its standard column when that cell is blank; else, when one
+        name is missing and one header cell is blank (a moved column's name
+        cleared), that cell. Names not in the result have no known place."""
+        missing = self.missing()
+        places = {k: KEYS.index(k) for k in missing if KEYS.index(k) in self.blank}
+        leftover = [k for k in missing if k not in places]
+        free = sorted(self.blank - set(places.values()))
+        if len(leftover) == 1 and len(free) == 1:
+            places[leftover[0]] = free[0]
+        return places
 
 
 # -- parsing a worksheet ------------------------------------------------------
@@ -233,6 +263,17 @@ class _SheetReader:
                 first = strip_cell(header_cells[0]) if header_cells else ""
                 self.problem(None, 0, 0, first, MSG_NO_HEADER.format(column=column))
                 return False
+        missing = [k for k in COUNT_KEYS if k not in self.pos]
+        if missing and any(strip_cell(c) for row in data for c in row):
+            # a cleared „Nr. lucrări”: its figures would leave every report without a word
+            places = self.parsed.header.cleared()
+            for key in missing:
+                c = places.get(key, 0)
+                below = [strip_cell(row[c]) for row in data if c < len(row) and strip_cell(row[c])]
+                if c != KEYS.index(key) and not (below and all(parse_count(v)[1] is None for v in below)):
+                    c = 0  # a person's own unnamed column: no guess, the header's first cell
+                value = header_cells[c] if c < len(header_cells) else ""
+                self.problem(None, 0, c, value, MSG_NO_COUNT_HEADER.format(column=dict(COLUMNS)[key]))
         return True
 
     def read_row(self, index: int, cells: list) -> None:
