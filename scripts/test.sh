@@ -26,4 +26,7 @@ fi
 
 . scripts/venv.sh
 "$VENV_PY" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-exec "$VENV_PY" -m pytest "$@"
+# one worker per core, at most 4 (the live-server tests start gunicorn and
+# chromium each); TEST_WORKERS=0 runs everything in this one process
+cores=$(nproc 2>/dev/null || echo 2)
+exec "$VENV_PY" -m pytest -n "${TEST_WORKERS:-$(( cores < 4 ? cores : 4 ))}" "$@"

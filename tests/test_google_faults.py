@@ -218,9 +218,12 @@ def test_slow_answers_past_the_read_timeout(server, emu, tmp_path):
         assert store.sync(max_seconds=10) == {"delivered": 4, "pending": 0, "failed": 0}
         assert time.monotonic() - t0 >= 1.0  # waited out the in-flight time
         assert_exactly_once(emu, ids)
-        # both offices' row 1 in ONE read, ONE write for both (slow), the retry's ONE read of
-        # both worksheets, then nothing to write
-        assert emu.counts()["endpoints"] == {"spreadsheets.batchUpdate": 1, "values.batchGet": 2}
+        # both offices' row 1 in ONE read, ONE write for both (slow), then the retry reads both
+        # worksheets and has nothing to write: in one read, or one each when their backoffs
+        # end in different passes (a busy machine)
+        counts = emu.counts()["endpoints"]
+        assert counts in ({"spreadsheets.batchUpdate": 1, "values.batchGet": 2},
+                          {"spreadsheets.batchUpdate": 1, "values.batchGet": 1, "values.get": 2}), counts
     finally:
         store.session.close()
 

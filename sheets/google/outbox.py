@@ -208,9 +208,11 @@ class Outbox:
     # -- reading ------------------------------------------------------------
 
     def ops(self, offices: Iterable[str] | None = None, statuses: Sequence[str] = OPEN,
-            delivered_since: float | None = None, limit: int | None = None) -> list[Op]:
+            delivered_since: float | None = None, limit: int | None = None,
+            days: tuple[date, date] | None = None) -> list[Op]:
         """Ops with one of ``statuses`` (plus those delivered after
-        ``delivered_since``), oldest first."""
+        ``delivered_since``), oldest first; with ``days``, only the ops of a
+        day in that range and those of no day (corrections, deletions)."""
         where = [f"status IN ({', '.join('?' * len(statuses))})"]
         params: list = list(statuses)
         if delivered_since is not None:
@@ -220,6 +222,9 @@ class Outbox:
             offices = list(offices)
             where.append(f"office IN ({', '.join('?' * len(offices))})")
             params += offices
+        if days is not None:
+            where.append("(day = '' OR day BETWEEN ? AND ?)")
+            params += [days[0].isoformat(), days[1].isoformat()]
         sql = f"SELECT * FROM ops WHERE {' AND '.join(where)} ORDER BY id"
         if limit:
             sql += f" LIMIT {int(limit)}"

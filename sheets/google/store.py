@@ -173,7 +173,10 @@ class GoogleStore:
             self.shared.keep_week(office, monday, sheet, snap.read_at, snap.fetched_at)
 
     def _view(self, snap, offices: Sequence[str], start: date, end: date) -> ReadResult:
-        return view(snap, self.outbox.ops(offices, delivered_since=snap.fetched_at), offices, start, end)
+        # only the ops of the period's days (and corrections): a page costs what its period holds,
+        # not what the outbox holds (1000 pending saves made each form page parse them all)
+        ops = self.outbox.ops(offices, delivered_since=snap.fetched_at, days=(start, end))
+        return view(snap, ops, offices, start, end)
 
     def save_day(self, office: str, day: date, clerk: str, rows: Sequence[Row]) -> None:
         self.outbox.add_day(office, day, clerk, list(rows), iso_at(self.clock()))
