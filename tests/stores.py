@@ -63,6 +63,25 @@ def google_store(server, tmp_path, spreadsheet_id=SPREADSHEET_ID, **options):
 
 
 @contextmanager
+def serving(emu, spreadsheet_id: str, title: str = "Raportare activitate"):
+    """``emu`` holding one spreadsheet, served over HTTP for the block."""
+    from sheets_emulator import EmulatorServer
+
+    emu.create_spreadsheet(spreadsheet_id, title=title)
+    with EmulatorServer(emu) as srv:
+        yield srv
+
+
+def closed_after(store):
+    """A fixture's body for a GoogleStore: yield it, then stop its sender and session."""
+    try:
+        yield store
+    finally:
+        store.close()
+        store.session.close()
+
+
+@contextmanager
 def make_store(backend: str, tmp_path):
     if backend == "local":
         yield LocalStore(tmp_path / "entries.sqlite3")

@@ -15,9 +15,9 @@ import pytest
 from devtools.dates import START
 from domain.clock import parse_instant
 from domain.rows import Row
-from sheets_emulator import EmulatorServer, SheetsEmulator
+from sheets_emulator import SheetsEmulator
 from tests.clock import FakeClock
-from tests.stores import google_store
+from tests.stores import closed_after, google_store, serving
 
 SS = "1GoogleBacklogTests_abcdefghijklmnopqrstuv"
 PRESA = "SERVICIUL PRESĂ"
@@ -41,17 +41,13 @@ def emu(clock):
 
 @pytest.fixture
 def server(emu):
-    emu.create_spreadsheet(SS, title="Raportare activitate")
-    with EmulatorServer(emu) as srv:
+    with serving(emu, SS) as srv:
         yield srv
 
 
 @pytest.fixture
 def store(server, tmp_path, clock):
-    s = google_store(server, tmp_path, SS, clock=clock, sleep=clock.advance, max_attempts=10)
-    yield s
-    s.close()
-    s.session.close()
+    yield from closed_after(google_store(server, tmp_path, SS, clock=clock, sleep=clock.advance, max_attempts=10))
 
 
 def data_rows(emu):

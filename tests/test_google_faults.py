@@ -21,11 +21,12 @@ import pytest
 from domain.rows import Row
 
 from sheets import StoreError
-from sheets_emulator import EmulatorServer, SheetsEmulator
+from sheets_emulator import SheetsEmulator
 from sheets.google import FRESH_MIN_AGE
 from sheets.google.outbox import Outbox, backoff_delay
 from tests.conftest import ROOT
-from tests.stores import google_store
+from tests.clock import FakeClock
+from tests.stores import closed_after, google_store, serving
 
 SS = "1GoogleFaultTests_abcdefghijklmnopqrstuvwxyz"
 PRESA = "SERVICIUL PRESĂ"
@@ -34,24 +35,9 @@ MONDAY = date(2026, 11, 23)
 WEEK = (MONDAY, MONDAY + timedelta(days=6))
 
 
-class Clock:
-    """One fake clock for the store and the emulator (storms, quota)."""
-
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return FakeClock()
 
 
 @pytest.fixture
@@ -61,8 +47,7 @@ def emu(clock):
 
 @pytest.fixture
 def server(emu):
-    emu.create_spreadsheet(SS, title="Raportare activitate")
-    with EmulatorServer(emu) as srv:
+    with serving(emu, SS) as srv:
         yield srv
 
 
@@ -72,10 +57,7 @@ def make(server, tmp_path, **options):
 
 @pytest.fixture
 def store(server, tmp_path, clock):
-    s = make(server, tmp_path, clock=clock, sleep=clock.sleep, max_attempts=30, backoff_unit=0.1, backoff_max=2)
-    yield s
-    s.close()
-    s.session.close()
+    yield from closed_after(make(server, tmp_path, clock=clock, sleep=clock.sleep, max_attempts=30, backoff_unit=0.1, backoff_max=2))
 
 
 def submit(store, days=3, clerks=("ana", "ion")):

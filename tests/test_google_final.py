@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from domain.rows import Row, row_id_for
+from domain.rows import row_id_for
 from domain.saving import Entry, SaveConflict
 from sheets.google import FRESH_MIN_AGE
 from sheets_emulator import EmulatorServer

@@ -4,14 +4,14 @@ a ro_RO spreadsheet. gspread talks HTTP to the in-process emulator."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from domain.rows import Row
-from sheets_emulator import EmulatorServer, SheetsEmulator
+from sheets_emulator import SheetsEmulator
 from tests.clock import FakeClock
-from tests.stores import google_store
+from tests.stores import closed_after, google_store, serving
 
 SS = "1GoogleRealismTests_abcdefghijklmnopqrstuv"
 PRESA = "SERVICIUL PRESĂ"
@@ -26,17 +26,13 @@ def emu():
 
 @pytest.fixture
 def server(emu):
-    emu.create_spreadsheet(SS, title="Raportare activitate")
-    with EmulatorServer(emu) as srv:
+    with serving(emu, SS) as srv:
         yield srv
 
 
 @pytest.fixture
 def store(server, tmp_path):
-    s = google_store(server, tmp_path, SS, max_attempts=10)
-    yield s
-    s.close()
-    s.session.close()
+    yield from closed_after(google_store(server, tmp_path, SS, max_attempts=10))
 
 
 def ids(emu, title=PRESA):

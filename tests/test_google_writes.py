@@ -17,30 +17,19 @@ from forms import load_catalog
 from sheets.google import GoogleStore
 from sheets.google.http import EmulatorSession
 from sheets.google.layout import HEADER
-from sheets_emulator import EmulatorServer, SheetsEmulator
+from sheets_emulator import SheetsEmulator
 from tests.many_offices import slug, title, write_catalog
+from tests.clock import FakeClock
+from tests.stores import closed_after, serving
 
 SS = "1GoogleWritesTests_abcdefghijklmnopqrstuvwxyz"
 MONDAY = date(2026, 11, 23)
 OFFICES = 20
 
 
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return FakeClock()
 
 
 @pytest.fixture
@@ -50,8 +39,7 @@ def emu(clock):
 
 @pytest.fixture
 def server(emu):
-    emu.create_spreadsheet(SS, title="Raportare activitate")
-    with EmulatorServer(emu) as srv:
+    with serving(emu, SS) as srv:
         yield srv
 
 
@@ -70,10 +58,7 @@ def make(server, folder, catalog, clock, **options):
 
 @pytest.fixture
 def store(server, tmp_path, catalog, clock):
-    s = make(server, tmp_path, catalog, clock)
-    yield s
-    s.close()
-    s.session.close()
+    yield from closed_after(make(server, tmp_path, catalog, clock))
 
 
 def sheet_rows(emu, office_title: str) -> list[tuple]:
@@ -293,7 +278,7 @@ def test_capacity_page_for_admins_only_shows_the_counted_figures(tmp_path, serve
 def test_cells_fill_date_at_the_current_pace(tmp_path):
     from sheets.google.capacity import Capacity
 
-    clock = Clock()
+    clock = FakeClock()
     cap = Capacity(tmp_path / "capacity.sqlite3", clock)
     cap.cells_seen(SS, 1_000_000)
     assert cap.cells(SS) == {"cells": 1_000_000, "at": clock.now, "pace": None, "full_at": None}
