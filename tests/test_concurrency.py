@@ -1,8 +1,8 @@
 """Many clerks at once on a real server: gunicorn with 3 workers on
-127.0.0.1, 50 clerks (threads, one requests.Session each) submitting 20 days
+127.0.0.1, 50 clerks (threads, one requests.Session each) submitting 10 days
 each. Every submission is a distinct (clerk, office, day, activity) cell, so
-the store must end with exactly 1000 rows and no duplicate. On the local
-store, and on the Google backend against the Sheets emulator (1000 rows in
+the store must end with exactly 500 rows and no duplicate. On the local
+store, and on the Google backend against the Sheets emulator (500 rows in
 the emulator's grid once the outbox has drained).
 
 Bounded: every HTTP request has a timeout, the server is stopped at the end
@@ -24,7 +24,7 @@ from forms import load_catalog
 from sheets.local import LocalStore
 from devtools.live import ROOT, Clerk, create_users, drained_outbox, fresh_instance, gunicorn
 
-CLERKS, SUBMISSIONS = 50, 20
+CLERKS, SUBMISSIONS = 50, 10  # 50 at once is the race; bench/ measures volume
 CATALOG = load_catalog(ROOT / "forms")
 SS = "1ConcurrencySpreadsheet_abcdefghijklmnop"
 
@@ -59,7 +59,7 @@ def users_db():
 
 
 def run_clerks(base: str) -> list[str]:
-    """Every clerk signs in and submits their 20 days; returns the failures."""
+    """Every clerk signs in and submits their 10 days; returns the failures."""
 
     def one(name):
         clerk = Clerk(base, name)
@@ -84,19 +84,19 @@ def as_table(rows):
     return sorted((r.office, r.day, r.activity, r.part, r.clerk, r.lucrari, r.documente) for r in rows)
 
 
-def test_50_clerks_times_20_submissions_local_store(tmp_path, users_db):
+def test_50_clerks_times_10_submissions_local_store(tmp_path, users_db):
     instance = fresh_instance(tmp_path, users_db)
     with gunicorn(instance, workers=3) as base:
         failures = run_clerks(base)
     assert failures == []
     store = LocalStore(instance / "entries.sqlite3")
     rows = store.read(CATALOG.slugs, date(2000, 1, 1), today()).rows
-    assert store.count() == len(rows) == CLERKS * SUBMISSIONS == 1000
-    assert len({r.row_id for r in rows}) == 1000
+    assert store.count() == len(rows) == CLERKS * SUBMISSIONS == 500
+    assert len({r.row_id for r in rows}) == 500
     assert as_table(rows) == EXPECTED
 
 
-def test_50_clerks_times_20_submissions_google_backend(tmp_path, users_db):
+def test_50_clerks_times_10_submissions_google_backend(tmp_path, users_db):
     from sheets_emulator import EmulatorServer
     from sheets.google.layout import HEADER
     instance = fresh_instance(tmp_path, users_db)
@@ -104,20 +104,23 @@ def test_50_clerks_times_20_submissions_google_backend(tmp_path, users_db):
         emu = server.emulator
         emu.create_spreadsheet(SS, title="Raportare activitate")
         env = {"FLASK_SHEETS_BACKEND": "google", "FLASK_GOOGLE_SPREADSHEET_ID": SS,
-               "SHEETS_EMULATOR_HOST": server.host, "FLASK_SHEETS_SYNC_INTERVAL": "0.5"}
+               "SHEETS_EMULATOR_HOST": server.host, "FLASK_SHEETS_SYNC_INTERVAL": "0.5",
+               # the race, not the quota: a pass every 0.5 s would wait on the 40-a-minute write
+               # budget for most of the test (tests/test_google_writes_live.py keeps the budget)
+               "FLASK_SHEETS_WRITE_BUDGET": "0"}
         with gunicorn(instance, workers=3, env=env) as base:
             failures = run_clerks(base)
             counts = drained_outbox(instance)
         assert failures == []
         assert counts["pending"] == counts["failed"] == 0, counts
-        assert counts["delivered"] + counts["superseded"] == 1000, counts
+        assert counts["delivered"] + counts["superseded"] == 500, counts
         grid = []
         for office in CATALOG.offices:
             values = emu.get_values(office.title)
             assert tuple(values[0][:len(HEADER)]) == HEADER
             grid += [(office.slug, row) for row in values[1:] if any(row)]
         ids = Counter(row[0] for _, row in grid)
-        assert len(grid) == 1000 and len(ids) == 1000, ids.most_common(3)
+        assert len(grid) == 500 and len(ids) == 500, ids.most_common(3)
         col = {h: i for i, h in enumerate(HEADER)}
 
         def number(row, name):
