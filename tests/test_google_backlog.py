@@ -15,9 +15,9 @@ import pytest
 from devtools.dates import START
 from domain.clock import parse_instant
 from domain.rows import Row
-from sheets_emulator import SheetsEmulator
 from tests.clock import FakeClock
-from tests.stores import closed_after, google_store, serving
+from tests.google_fixtures import emu, server  # noqa: F401 (fixtures)
+from tests.stores import closed_after, google_store
 
 SS = "1GoogleBacklogTests_abcdefghijklmnopqrstuv"
 PRESA = "SERVICIUL PRESĂ"
@@ -32,17 +32,6 @@ NOTES = {  # ~4,000 characters each
 @pytest.fixture
 def clock():
     return FakeClock(parse_instant(START).timestamp())
-
-
-@pytest.fixture
-def emu(clock):
-    return SheetsEmulator(clock=clock)
-
-
-@pytest.fixture
-def server(emu):
-    with serving(emu, SS) as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -21,34 +21,17 @@ import pytest
 from domain.rows import Row
 
 from sheets import StoreError
-from sheets_emulator import SheetsEmulator
 from sheets.google import FRESH_MIN_AGE
 from sheets.google.outbox import Outbox, backoff_delay
 from tests.conftest import ROOT
-from tests.clock import FakeClock
-from tests.stores import closed_after, google_store, serving
+from tests.google_fixtures import clock, emu, server  # noqa: F401 (fixtures)
+from tests.stores import closed_after, google_store
 
 SS = "1GoogleFaultTests_abcdefghijklmnopqrstuvwxyz"
 PRESA = "SERVICIUL PRESĂ"
 CONS = "SERVICIUL CONSILIERE ȘI ÎNDRUMARE"
 MONDAY = date(2026, 11, 23)
 WEEK = (MONDAY, MONDAY + timedelta(days=6))
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def emu(clock):
-    return SheetsEmulator(clock=clock)
-
-
-@pytest.fixture
-def server(emu):
-    with serving(emu, SS) as srv:
-        yield srv
 
 
 def make(server, tmp_path, **options):

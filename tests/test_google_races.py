@@ -20,9 +20,9 @@ from domain.clock import iso_at, parse_instant
 from domain.rows import Row
 from domain.saving import Entry
 from sheets.google.reads import FRESH_MIN_AGE
-from sheets_emulator import SheetsEmulator
 from tests.clock import FakeClock
-from tests.stores import closed_after, google_store, serving
+from tests.google_fixtures import emu, server  # noqa: F401 (fixtures)
+from tests.stores import closed_after, google_store
 
 SS = "1GoogleRaceTests_abcdefghijklmnopqrstuvwxyz"
 PRESA = "SERVICIUL PRESĂ"
@@ -54,17 +54,6 @@ def rows_of(day, clerk, figures):
 @pytest.fixture
 def clock():
     return FakeClock(parse_instant(START).timestamp())
-
-
-@pytest.fixture
-def emu(clock):
-    return SheetsEmulator(clock=clock)
-
-
-@pytest.fixture
-def server(emu):
-    with serving(emu, SS) as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -9,25 +9,13 @@ from datetime import date
 import pytest
 
 from domain.rows import Row
-from sheets_emulator import SheetsEmulator
-from tests.clock import FakeClock
-from tests.stores import closed_after, google_store, serving
+from tests.google_fixtures import clock, emu, server  # noqa: F401 (fixtures)
+from tests.stores import closed_after, google_store
 
 SS = "1GoogleRealismTests_abcdefghijklmnopqrstuv"
 PRESA = "SERVICIUL PRESĂ"
 D1, D2 = date(2026, 11, 23), date(2026, 11, 24)
 WEEK = (date(2026, 11, 23), date(2026, 11, 29))
-
-
-@pytest.fixture
-def emu():
-    return SheetsEmulator(clock=FakeClock())
-
-
-@pytest.fixture
-def server(emu):
-    with serving(emu, SS) as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -17,30 +17,14 @@ from forms import load_catalog
 from sheets.google import GoogleStore
 from sheets.google.http import EmulatorSession
 from sheets.google.layout import HEADER
-from sheets_emulator import SheetsEmulator
 from tests.many_offices import slug, title, write_catalog
 from tests.clock import FakeClock
-from tests.stores import closed_after, serving
+from tests.google_fixtures import clock, emu, server  # noqa: F401 (fixtures)
+from tests.stores import closed_after
 
 SS = "1GoogleWritesTests_abcdefghijklmnopqrstuvwxyz"
 MONDAY = date(2026, 11, 23)
 OFFICES = 20
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def emu(clock):
-    return SheetsEmulator(clock=clock)
-
-
-@pytest.fixture
-def server(emu):
-    with serving(emu, SS) as srv:
-        yield srv
 
 
 @pytest.fixture(scope="module")
