@@ -111,6 +111,7 @@ def test_editor_by_keyboard_on_a_phone_and_accessible(server, open_page):
     page.goto("/catalog/presa/edit")
     expect(page.get_by_role("heading", level=1)).to_have_text("Ciornă: SERVICIUL PRESĂ")
     # nothing wider than the phone
+    page.wait_for_load_state("load")  # measured with the stylesheet applied, not before
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # a mobile viewport widens to its content
     # by keyboard: focus the first activity's label, type, Enter saves
     field = page.locator("#wt0-a0-label")
@@ -153,7 +154,9 @@ def test_preview_and_publish_pages_fit_a_phone(server, open_page):
     page.goto("/catalog/presa/edit")
     page.get_by_role("button", name="Previzualizare").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Previzualizare")
+    page.wait_for_load_state("load")  # measured with the stylesheet applied, not before
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # a mobile viewport widens to its content
     page.get_by_role("link", name="Publică…").click()
     expect(page.locator("#effective")).to_be_visible()
+    page.wait_for_load_state("load")  # measured with the stylesheet applied, not before
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # a mobile viewport widens to its content
