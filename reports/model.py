@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Iterable, Mapping, Sequence
 
@@ -406,8 +407,18 @@ def _clerk_key(name: str) -> tuple[str, str]:
 
 def _names(names) -> tuple[str, ...]:
     """A day's clerks in order (one or none need no sorting: a year of a
-    hundred offices has 25,000 such days)."""
-    return tuple(names) if len(names) < 2 else tuple(sorted(names, key=_clerk_key))
+    hundred offices has 25,000 such days; the local store gives the same
+    clerks of many days as one frozenset, sorted once)."""
+    if len(names) < 2:
+        return tuple(names)
+    if isinstance(names, frozenset):
+        return _sorted_names(names)
+    return tuple(sorted(names, key=_clerk_key))
+
+
+@lru_cache(maxsize=4096)
+def _sorted_names(names: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(names, key=_clerk_key))
 
 
 def _people(members: Sequence[str], absences: Mapping[str, Iterable[date]], clerks_by_day: dict,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 import xlsxwriter
@@ -81,8 +82,10 @@ def _merge_across(ws: Worksheet, row: int, last_col: int, text: str, fmt) -> Non
     ws.write_string(row, 0, text, fmt)
 
 
+@lru_cache(maxsize=8192)
 def _line_count(text: str, width: float, per_width: float = _CHARS_PER_WIDTH) -> int:
-    """Estimated lines of ``text`` wrapped in a column ``width`` wide."""
+    """Estimated lines of ``text`` wrapped in a column ``width`` wide. Kept
+    per text: an office's labels are the same in every download."""
     chars = max(1, int(width * per_width))
     return sum(
         # a part that fits (most count cells) is one line, without textwrap

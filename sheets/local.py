@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import fields
+from itertools import chain
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from domain.clock import Clock
 from domain.saving import Entry, FieldChange, SaveConflict, plan_save
@@ -37,27 +38,81 @@ CREATE TABLE IF NOT EXISTS rows (
 );
 CREATE INDEX IF NOT EXISTS rows_office_day_clerk ON rows (office, day, clerk);
 DROP INDEX IF EXISTS rows_office_day;
-CREATE INDEX IF NOT EXISTS rows_activity_week ON rows (office, activity, part, {week}, day, lucrari, documente);
+DROP INDEX IF EXISTS rows_activity_week;
+CREATE INDEX IF NOT EXISTS rows_office_activity_day ON rows (office, activity, day, part, lucrari);
 """
-#: A day's ISO week as a number (weeks since Monday 5 January 1970). The same
-#: text in the index above and in the queries, so that SQLite reads it from
-#: the index: a GROUP BY on (office, activity, part, week) then streams in the
-#: index's order, with no sort and no visit to the table.
-_WEEK = "CAST((julianday(day) - 2440591.5) / 7 AS INTEGER)"
-_EPOCH_MONDAY = date(1970, 1, 5)
-_SCHEMA = _SCHEMA.replace("{week}", _WEEK)
-#: The two ways to read a period: its days of each office (a range of
-#: ``BY_DAY``, then a sort to group), or every row of each office in the
-#: activity index, whose order is already the grouping's (``BY_ACTIVITY``,
-#: about four times cheaper a row, but it reads the office's other periods
-#: too). ``_by_activity`` picks the cheaper for a period.
-BY_DAY, BY_ACTIVITY = "rows_office_day_clerk", "rows_activity_week"
+#: A day's ISO week as a number: weeks since Monday 1 January 0001 (so never
+#: negative, and CAST's truncation is a floor). The key of ``week_sums``;
+#: ``_week_of`` is the same in Python.
+_WEEK = "CAST((julianday({day}) - 1721425.5) / 7 AS INTEGER)"
+_EPOCH_MONDAY = date(1, 1, 1)
+
+
+def _week_of(day: date) -> int:
+    return (day - _EPOCH_MONDAY).days // 7
+
+
+#: Two summaries of ``rows`` that SQLite keeps up to date itself, by
+#: triggers, in the same transaction as every write (so no path of the app
+#: can forget them; ``rebuild_summaries`` repairs a file edited by hand with
+#: INSERT OR REPLACE and recursive triggers off): the sums of each
+#: (office, ISO week, activity, part) and the clerks of each office-day. A
+#: year of 100 offices (396,800 rows) is ~110,000 week sums and ~50,000
+#: clerk-days: the year's report reads those instead of every row
+#: (bench/RESULTS.md). ``_SUMMARY_VERSION`` is the file's ``user_version``
+#: once they exist; a file of before gets them (filled from its rows) when
+#: it is opened.
+_SUMMARY_VERSION = 1
+_SUMMARIES = [
+    """CREATE TABLE IF NOT EXISTS week_sums (
+        office TEXT NOT NULL, week INTEGER NOT NULL, activity TEXT NOT NULL, part TEXT NOT NULL,
+        lucrari INTEGER NOT NULL, documente INTEGER NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (office, week, activity, part)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS day_clerks (
+        office TEXT NOT NULL, day TEXT NOT NULL, clerk TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (office, day, clerk)) WITHOUT ROWID""",
+    "DELETE FROM week_sums",
+    "DELETE FROM day_clerks",
+    f"""INSERT INTO week_sums SELECT office, {_WEEK.format(day="day")}, activity, part,
+        TOTAL(lucrari), TOTAL(documente), COUNT(*) FROM rows GROUP BY 1, 2, 3, 4""",
+    "INSERT INTO day_clerks SELECT office, day, clerk, COUNT(*) FROM rows GROUP BY 1, 2, 3",
+    "DROP TRIGGER IF EXISTS rows_added",
+    "DROP TRIGGER IF EXISTS rows_removed",
+    "DROP TRIGGER IF EXISTS rows_changed",
+]
+_ADD = f"""
+    INSERT INTO week_sums VALUES (new.office, {_WEEK.format(day="new.day")}, new.activity, new.part,
+        coalesce(new.lucrari, 0), coalesce(new.documente, 0), 1)
+    ON CONFLICT DO UPDATE SET lucrari = lucrari + excluded.lucrari, documente = documente + excluded.documente,
+        n = n + 1;
+    INSERT INTO day_clerks VALUES (new.office, new.day, new.clerk, 1) ON CONFLICT DO UPDATE SET n = n + 1;"""
+_REMOVE = f"""
+    UPDATE week_sums SET lucrari = lucrari - coalesce(old.lucrari, 0),
+        documente = documente - coalesce(old.documente, 0), n = n - 1
+    WHERE office = old.office AND week = {_WEEK.format(day="old.day")} AND activity = old.activity
+        AND part = old.part;
+    DELETE FROM week_sums WHERE office = old.office AND week = {_WEEK.format(day="old.day")}
+        AND activity = old.activity AND part = old.part AND n = 0;
+    UPDATE day_clerks SET n = n - 1 WHERE office = old.office AND day = old.day AND clerk = old.clerk;
+    DELETE FROM day_clerks WHERE office = old.office AND day = old.day AND clerk = old.clerk AND n = 0;"""
+_SUMMARIES += [
+    f"CREATE TRIGGER rows_added AFTER INSERT ON rows BEGIN {_ADD} END",
+    f"CREATE TRIGGER rows_removed AFTER DELETE ON rows BEGIN {_REMOVE} END",
+    "CREATE TRIGGER rows_changed AFTER UPDATE OF office, day, activity, part, clerk, lucrari, documente ON rows "
+    f"BEGIN {_REMOVE} {_ADD} END",
+    f"PRAGMA user_version = {_SUMMARY_VERSION}",
+]
 #: Row's fields in declaration order: read() builds Row(*values) from them.
 _READ_FIELDS = ("office", "day", "activity", "clerk", "lucrari", "documente", "part", "note", "entered_at",
                 "changed_by", "changed_at", "row_id")
 assert tuple(f.name for f in fields(Row)) == _READ_FIELDS, "sheets.base.Row changed: update _READ_FIELDS"
 _COLUMNS = ("row_id", "office", "day", "activity", "part", "clerk", "lucrari", "documente",
             "note", "entered_at", "changed_by", "changed_at")
+
+
+#: Insert a row, or update the one with its id (fires ``rows_changed``).
+_UPSERT = (f"INSERT INTO rows ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+           f"ON CONFLICT (row_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _COLUMNS[1:])}")
 
 
 def _row(record: sqlite3.Row) -> Row:
@@ -83,6 +138,25 @@ def _day_parser(start: date, end: date):
     return parse
 
 
+class _Days(NamedTuple):
+    sql: str  # a condition on ``day``
+    args: tuple
+
+
+def _split(start: date, end: date) -> tuple[tuple[int, int], _Days]:
+    """``start``..``end`` as the numbers of its whole ISO weeks (first, last;
+    first > last when it holds none) and the days it has outside them: the
+    first of these are summed from ``week_sums``, the others from the rows."""
+    first = start + timedelta(days=-start.weekday() % 7)  # the first Monday on or after start
+    last = end - timedelta(days=(end.weekday() + 1) % 7)  # the last Sunday on or before end
+    if first > last:  # no whole week: every day from the rows
+        return (1, 0), _Days("day BETWEEN ? AND ?", (start.isoformat(), end.isoformat()))
+    ranges = [(a, b) for a, b in ((start, first - timedelta(days=1)), (last + timedelta(days=1), end)) if a <= b]
+    return ((_week_of(first), _week_of(last)),
+            _Days(" OR ".join(["day BETWEEN ? AND ?"] * len(ranges)) or "0",
+                  tuple(d.isoformat() for r in ranges for d in r)))
+
+
 class LocalStore:
     """Rows in ``path`` (an SQLite database, created on first use)."""
 
@@ -102,9 +176,25 @@ class LocalStore:
         return 0
 
     def __init__(self, path: str | Path, clock=None):
-        self.db = SQLiteFile(path, _SCHEMA)
+        # recursive_triggers: an INSERT OR REPLACE's delete of the row it
+        # replaces then fires ``rows_removed`` (without it, SQLite skips it
+        # and the summaries would count the row twice).
+        self.db = SQLiteFile(path, _SCHEMA, pragmas=("recursive_triggers=ON",))
         self.clock = clock or Clock()
         self._connect, self._write = self.db.connect, self.db.transaction
+        with self._connect() as con:
+            current = con.execute("PRAGMA user_version").fetchone()[0]
+        if current < _SUMMARY_VERSION:
+            self.rebuild_summaries()
+
+    def rebuild_summaries(self) -> None:
+        """(Re)create ``week_sums`` and ``day_clerks`` from the rows, and their
+        triggers, in one transaction: no save can slip between the fill and
+        the triggers. Done once for a file made before them (~2 s for a year
+        of 100 offices)."""
+        with self._write() as con:
+            for statement in _SUMMARIES:
+                con.execute(statement)
 
     # -- Store protocol ---------------------------------------------------
 
@@ -127,7 +217,7 @@ class LocalStore:
                     continue  # unchanged: keeps its time stamps
                 row = row.with_changes(entered_at=row.entered_at or stamp, changed_by="", changed_at="")
                 con.execute(
-                    f"INSERT OR REPLACE INTO rows ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                    _UPSERT,
                     self._params(row),
                 )
 
@@ -141,7 +231,7 @@ class LocalStore:
                 raise SaveConflict(plan.conflicts)
             con.executemany("DELETE FROM rows WHERE row_id=?", [(r.row_id,) for r in plan.deletes])
             con.executemany(
-                f"INSERT OR REPLACE INTO rows ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                _UPSERT,
                 [self._params(r) for r in plan.upserts])
         return plan.changes
 
@@ -178,84 +268,88 @@ class LocalStore:
         tests/test_store_contract.py checks that both agree."""
         return self._tally(offices, start, end, daily), ReadResult(read_at=self.clock.now())
 
-    def _by_activity(self, con, offices: list[str], start: date, end: date) -> bool:
-        """True when ``start``..``end`` covers a quarter or more of the days
-        between the first and the last rows of ``offices``: reading all their
-        rows in activity order then costs less than the period's range and
-        its sort (bench/RESULTS.md). Two index seeks per office."""
-        first = last = None
-        for office in offices:
-            lo, hi = con.execute("SELECT (SELECT MIN(day) FROM rows WHERE office = ?), "
-                                 "(SELECT MAX(day) FROM rows WHERE office = ?)", (office, office)).fetchone()
-            if lo is not None:
-                first, last = min(first or lo, lo), max(last or hi, hi)
-        if first is None:
-            return False
-        first, last = date.fromisoformat(first), date.fromisoformat(last)
-        overlap = (min(end, last) - max(start, first)).days + 1
-        return overlap * 4 >= (last - first).days + 1
-
     def _tally(self, offices: Iterable[str], start: date, end: date, daily: set[tuple[str, str]]) -> Tally:
         offices = list(offices)
-        where = f"office IN ({', '.join('?' * len(offices))}) AND day BETWEEN ? AND ?"
-        args = (*offices, start.isoformat(), end.isoformat())
+        in_offices = f"office IN ({', '.join('?' * len(offices))})"
+        period = (*offices, start.isoformat(), end.isoformat())
         daily_ids = sorted({a for o, a in daily if o in offices})
         day = _day_parser(start, end)
+        weeks, edges = _split(start, end)
 
         with self._connect() as con:
             con.row_factory = None
-            index = BY_ACTIVITY if self._by_activity(con, offices, start, end) else BY_DAY
-            sums = {
-                (o, a, p): (int(lu), int(do), n)
-                for o, a, p, lu, do, n in con.execute(
-                    "SELECT office, activity, part, TOTAL(lucrari), TOTAL(documente), COUNT(*) "
-                    f"FROM rows INDEXED BY {index} WHERE {where} GROUP BY office, activity, part", args)
-            }
+            # The whole weeks from their sums, the days before and after them
+            # from the rows: two queries that each stream in their index's
+            # order (a UNION ALL of both would be sorted again as one).
+            sums: dict[tuple[str, str, str], tuple[int, int, int]] = {}
+            for o, a, p, lu, do, n in chain(
+                    con.execute("SELECT office, activity, part, TOTAL(lucrari), TOTAL(documente), SUM(n) "
+                                f"FROM week_sums WHERE {in_offices} AND week BETWEEN ? AND ? "
+                                "GROUP BY office, activity, part", (*offices, *weeks)),
+                    con.execute("SELECT office, activity, part, TOTAL(lucrari), TOTAL(documente), COUNT(*) "
+                                f"FROM rows INDEXED BY rows_office_day_clerk WHERE {in_offices} AND ({edges.sql}) "
+                                "GROUP BY office, activity, part", (*offices, *edges.args))):
+                had = sums.get((o, a, p), (0, 0, 0))
+                sums[(o, a, p)] = (had[0] + int(lu), had[1] + int(do), had[2] + n)
             # Lists in one string per group: a few hundred (office, activity)
             # and one (office, day) per office and day, not a row per value.
             done: dict[tuple[str, str], set[date]] = {}
             if daily_ids:
                 for o, a, listed in con.execute(
-                        f"SELECT office, activity, group_concat(DISTINCT day) FROM rows INDEXED BY {index} "
-                        f"WHERE {where} AND part = '' AND lucrari != 0 "
-                        f"AND activity IN ({', '.join('?' * len(daily_ids))}) GROUP BY office, activity",
-                        (*args, *daily_ids)):
+                        "SELECT office, activity, group_concat(DISTINCT day) FROM rows INDEXED BY "
+                        f"rows_office_activity_day WHERE {in_offices} AND day BETWEEN ? AND ? AND part = '' "
+                        f"AND lucrari != 0 AND activity IN ({', '.join('?' * len(daily_ids))}) "
+                        "GROUP BY office, activity", (*period, *daily_ids)):
                     if (o, a) in daily:
                         done[(o, a)] = set(map(day, listed.split(",")))
-            # Names as hex, so that a comma in one cannot split it.
-            clerks: dict[tuple[str, date], set[str]] = {
-                (o, day(d)): {bytes.fromhex(h).decode() for h in listed.split(",")}
+            # Names as hex, so that a comma in one cannot split it; the same
+            # clerks day after day are one set, decoded once.
+            named: dict[str, frozenset[str]] = {}
+
+            def names(listed: str) -> frozenset[str]:
+                found = named.get(listed)
+                if found is None:
+                    found = named[listed] = frozenset(bytes.fromhex(h).decode() for h in listed.split(","))
+                return found
+            clerks: dict[tuple[str, date], frozenset[str]] = {
+                (o, day(d)): names(listed)
                 for o, d, listed in con.execute(
-                    f"SELECT office, day, group_concat(DISTINCT hex(clerk)) FROM rows INDEXED BY {BY_DAY} "
-                    f"WHERE {where} AND clerk != '' GROUP BY office, day", args)
+                    f"SELECT office, day, group_concat(hex(clerk)) FROM day_clerks "
+                    f"WHERE {in_offices} AND day BETWEEN ? AND ? AND clerk != '' GROUP BY office, day", period)
             }
         return Tally(sums, done, clerks)
 
     def weekly_totals(self, offices: Iterable[str], start: date, end: date,
                       counted: Mapping[tuple[str, str, str], tuple[int, ...]]
                       ) -> dict[tuple[str, date], tuple[int, ...]]:
-        """Summed by SQLite: per (office, activity, part, week) from the
-        activity index, then the ``counted`` ones per (office, week), so a
-        year of 100 offices returns 5,300 small tuples."""
+        """Summed by SQLite from ``week_sums`` (and the rows of a first or
+        last week the period only partly covers), then the ``counted`` ones
+        per (office, week): a year of 100 offices returns 5,300 small tuples."""
         offices = list(offices)
+        in_offices = f"office IN ({', '.join('?' * len(offices))})"
+        weeks, edges = _split(start, end)
         with self._connect() as con:
             con.row_factory = None
-            index = BY_ACTIVITY if self._by_activity(con, offices, start, end) else BY_DAY
             con.execute("CREATE TEMP TABLE counted (office TEXT, activity TEXT, part TEXT, lu INTEGER, "
                         "do INTEGER, PRIMARY KEY (office, activity, part)) WITHOUT ROWID")
             wanted = set(offices)
             con.executemany("INSERT INTO temp.counted VALUES (?, ?, ?, ?, ?)",
                             [(*k, *w) for k, w in counted.items() if k[0] in wanted])
-            out = {
-                (o, _EPOCH_MONDAY + timedelta(weeks=w)): (int(lu), int(do))
-                for o, w, lu, do in con.execute(
-                    "SELECT s.office, s.w, TOTAL(s.lu * k.lu), TOTAL(s.do * k.do) FROM ("
-                    f"SELECT office, activity, part, {_WEEK} AS w, TOTAL(lucrari) AS lu, TOTAL(documente) AS do "
-                    f"FROM rows INDEXED BY {index} WHERE office IN ({', '.join('?' * len(offices))}) "
-                    "AND day BETWEEN ? AND ? GROUP BY office, activity, part, w) AS s "
-                    "JOIN temp.counted AS k ON k.office = s.office AND k.activity = s.activity AND k.part = s.part "
-                    "GROUP BY s.office, s.w", (*offices, start.isoformat(), end.isoformat()))
-            }
+            counted_sums = ("TOTAL(s.lucrari * k.lu), TOTAL(s.documente * k.do) "
+                            "FROM {table} JOIN temp.counted AS k ON k.office = s.office "
+                            "AND k.activity = s.activity AND k.part = s.part")
+            out: dict[tuple[str, date], tuple[int, int]] = {}
+            for o, w, lu, do in chain(  # as in _tally: two queries, each in its index's order
+                    con.execute(f"SELECT s.office, s.week, {counted_sums.format(table='week_sums AS s')} "
+                                f"WHERE s.{in_offices} AND s.week BETWEEN ? AND ? GROUP BY s.office, s.week",
+                                (*offices, *weeks)),
+                    con.execute(f"SELECT s.office, {_WEEK.format(day='s.day')} AS w, "
+                                f"{counted_sums.format(table='rows AS s INDEXED BY rows_office_day_clerk')} "
+                                f"WHERE s.{in_offices} AND ({edges.sql}) GROUP BY s.office, w",
+                                (*offices, *edges.args))):
+                key = (o, _EPOCH_MONDAY + timedelta(weeks=w))
+                had = out.get(key, (0, 0))
+                out[key] = (had[0] + int(lu), had[1] + int(do))
             con.execute("DROP TABLE temp.counted")
         return out
 

@@ -12,8 +12,9 @@ class SQLiteFile:
     """A database file opened per use: WAL, a generous busy timeout, and
     ``transaction()`` = ``BEGIN IMMEDIATE`` for every read-modify-write."""
 
-    def __init__(self, path: str | Path, schema: str = ""):
+    def __init__(self, path: str | Path, schema: str = "", pragmas: tuple[str, ...] = ()):
         self.path = str(path)
+        self.pragmas = pragmas  # set on every connection, e.g. ``recursive_triggers=ON``
         private_file(self.path)
         with self.connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
@@ -28,6 +29,8 @@ class SQLiteFile:
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         con.row_factory = sqlite3.Row
         con.execute("PRAGMA busy_timeout=30000")
+        for pragma in self.pragmas:
+            con.execute(f"PRAGMA {pragma}")
         try:
             yield con
         finally:
