@@ -62,12 +62,16 @@ def _week_of(day: date) -> int:
 #: (bench/RESULTS.md). ``_SUMMARY_VERSION`` is the file's ``user_version``
 #: once they exist; a file of before gets them (filled from its rows) when
 #: it is opened.
-_SUMMARY_VERSION = 1
+_SUMMARY_VERSION = 2
 _SUMMARIES = [
     """CREATE TABLE IF NOT EXISTS week_sums (
         office TEXT NOT NULL, week INTEGER NOT NULL, activity TEXT NOT NULL, part TEXT NOT NULL,
         lucrari INTEGER NOT NULL, documente INTEGER NOT NULL, n INTEGER NOT NULL,
         PRIMARY KEY (office, week, activity, part)) WITHOUT ROWID""",
+    # the same sums in activity order: a period's totals per activity stream
+    # from it with no sort (0.19 s -> 0.06 s for a year of 100 offices)
+    """CREATE INDEX IF NOT EXISTS week_sums_activity
+        ON week_sums (office, activity, part, week, lucrari, documente, n)""",
     """CREATE TABLE IF NOT EXISTS day_clerks (
         office TEXT NOT NULL, day TEXT NOT NULL, clerk TEXT NOT NULL, n INTEGER NOT NULL,
         PRIMARY KEY (office, day, clerk)) WITHOUT ROWID""",
@@ -185,14 +189,17 @@ class LocalStore:
         with self._connect() as con:
             current = con.execute("PRAGMA user_version").fetchone()[0]
         if current < _SUMMARY_VERSION:
-            self.rebuild_summaries()
+            self.rebuild_summaries(only_if_older=True)
 
-    def rebuild_summaries(self) -> None:
+    def rebuild_summaries(self, only_if_older: bool = False) -> None:
         """(Re)create ``week_sums`` and ``day_clerks`` from the rows, and their
         triggers, in one transaction: no save can slip between the fill and
         the triggers. Done once for a file made before them (~2 s for a year
-        of 100 offices)."""
+        of 100 offices); ``only_if_older``: not when another process (a
+        gunicorn worker starting beside this one) has just done it."""
         with self._write() as con:
+            if only_if_older and con.execute("PRAGMA user_version").fetchone()[0] >= _SUMMARY_VERSION:
+                return
             for statement in _SUMMARIES:
                 con.execute(statement)
 
@@ -284,7 +291,8 @@ class LocalStore:
             sums: dict[tuple[str, str, str], tuple[int, int, int]] = {}
             for o, a, p, lu, do, n in chain(
                     con.execute("SELECT office, activity, part, TOTAL(lucrari), TOTAL(documente), SUM(n) "
-                                f"FROM week_sums WHERE {in_offices} AND week BETWEEN ? AND ? "
+                                f"FROM week_sums INDEXED BY week_sums_activity WHERE {in_offices} "
+                                "AND week BETWEEN ? AND ? "
                                 "GROUP BY office, activity, part", (*offices, *weeks)),
                     con.execute("SELECT office, activity, part, TOTAL(lucrari), TOTAL(documente), COUNT(*) "
                                 f"FROM rows INDEXED BY rows_office_day_clerk WHERE {in_offices} AND ({edges.sql}) "

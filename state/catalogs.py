@@ -185,11 +185,14 @@ class CatalogVersions:
         if key in memo:
             return memo[key]
         latest = self._latest(rows)
+        by_slug: dict[str, list[dict]] = {}
+        for r in rows:
+            by_slug.setdefault(r["slug"], []).append(r)
         offices = []
         for slug in latest:
             versions = []
             for w in weeks:
-                r = self._in_force(rows, slug, w)
+                r = self._in_force(by_slug[slug], slug, w)
                 if r is not None and r not in versions:
                     versions.append(r)
             if not versions:

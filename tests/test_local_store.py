@@ -164,7 +164,8 @@ def test_a_file_made_before_the_summaries_gets_them(tmp_path, catalog):
     with sqlite3.connect(path) as con:
         assert sorted(r[0] for r in con.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') AND name NOT LIKE 'sqlite_%'")) == \
-            ["rows_added", "rows_changed", "rows_office_activity_day", "rows_office_day_clerk", "rows_removed"]
+            ["rows_added", "rows_changed", "rows_office_activity_day", "rows_office_day_clerk", "rows_removed",
+             "week_sums_activity"]
         assert con.execute("PRAGMA user_version").fetchone() == (local._SUMMARY_VERSION,)
         w = local._week_of(FIRST)
         assert summaries(con) == (
