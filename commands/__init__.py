@@ -52,7 +52,7 @@ def _yaml(doc: dict, info) -> str:
     import yaml
 
     head = (f"# {info.slug}: versiunea {info.version}, în vigoare din {info.effective}, publicată de "
-            f"{info.published_by} la {info.published_at}\n")
+            f"{info.published_by} la {info.published_when}\n")
     class Dumper(yaml.SafeDumper):
         pass
 
@@ -112,7 +112,7 @@ def catalog_import(file, effective, by):
         docs = [d for d in yaml.safe_load_all(Path(file).read_text(encoding="utf-8")) if d is not None]
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "document"
+        where = f"rândul {mark.line + 1}" if mark else "document"
         click.echo(f"{name}: {where}: YAML greșit ({getattr(exc, 'problem', None) or exc})", err=True)
         sys.exit(1)
     if not docs:
@@ -158,7 +158,7 @@ def catalog_import(file, effective, by):
         except CatalogConflict as exc:
             cur = exc.current
             click.echo(f"{where}: conflict: {slug} are între timp versiunea {cur.version}, publicată de "
-                       f"{cur.published_by} la {cur.published_at}; fișierul pornește de la versiunea {base}. "
+                       f"{cur.published_by} la {cur.published_when}; fișierul pornește de la versiunea {base}. "
                        "Schimbările ei:", err=True)
             for line in exc.changes:
                 click.echo(f"  {line}", err=True)

@@ -24,6 +24,9 @@ COUNTERS: dict[str, str] = {
 }
 KINDS = ("counts", "daily", "breakdown")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: An office's slug, an activity's id, a part's key: in addresses and form
+#: field names, never shown as text; short enough to read in a URL.
+MAX_ID_CHARS = 40
 
 #: Words the app's own pages use where an office slug goes (/data/<slug>,
 #: /entry/<slug>): an office named so would have an unreachable table.
@@ -253,6 +256,8 @@ def check_document(doc, *, others=(), ids_with_rows=frozenset(), previous: dict 
         bad("slug", "Completați identificatorul biroului (slug), de ex. registratura.")
     elif not _ID_RE.match(slug):
         bad("slug", f"Identificatorul „{slug}” poate conține doar litere mici fără diacritice, cifre și „-”.")
+    elif len(slug) > MAX_ID_CHARS:
+        bad("slug", f"Identificatorul are {count_phrase(len(slug), 'caracter', 'caractere')}; cel mult {MAX_ID_CHARS}.")
     elif slug in RESERVED_SLUGS:
         bad("slug", f"Identificatorul „{slug}” este adresa unei pagini a aplicației (/data/{slug}); "
                     f"nu se pot folosi: {', '.join(sorted(RESERVED_SLUGS))}.")
@@ -326,6 +331,16 @@ def check_document(doc, *, others=(), ids_with_rows=frozenset(), previous: dict 
             else:
                 bad("work_types", f"Activitatea „{label}” ({aid}) are rânduri înregistrate și nu poate fi ștearsă; "
                                   f"retrageți-o.")
+        # an activity with rows keeps its kind: its rows of before would no
+        # longer fit (a count read as parts, or as days done)
+        for aid in sorted(set(before) & set(now) & set(ids_with_rows), key=lambda a: _path_key(now[a])):
+            old_kind = _clean(_activity_at(previous, before[aid]).get("kind")) or "counts"
+            act = _activity_at(doc, now[aid])
+            kind = _clean(act.get("kind")) or "counts"
+            if kind != old_kind and kind in KINDS and old_kind in KINDS:
+                bad(f"{now[aid]}.kind", f"Activitatea „{_clean(act.get('label')) or aid}” are rânduri înregistrate: "
+                                        f"tipul ei („{KIND_NAMES[old_kind]}”) nu se poate schimba în "
+                                        f"„{KIND_NAMES[kind]}”. Retrageți-o și adăugați o activitate nouă.")
     problems.sort(key=lambda p: _path_key(p.path))
     return problems
 
@@ -343,6 +358,8 @@ def _check_activity(act, where: str, seen: dict[str, str], bad) -> None:
         bad(f"{where}.id", "Completați id-ul activității (litere mici, cifre, „-”).")
     elif not _ID_RE.match(aid):
         bad(f"{where}.id", f"Id-ul „{aid}” poate conține doar litere mici fără diacritice, cifre și „-”.")
+    elif len(aid) > MAX_ID_CHARS:
+        bad(f"{where}.id", f"Id-ul are {count_phrase(len(aid), 'caracter', 'caractere')}; cel mult {MAX_ID_CHARS}.")
     elif aid in seen:
         bad(f"{where}.id", f"Id-ul „{aid}” este folosit deja de altă activitate a biroului; "
                            f"fiecare activitate are un id al ei.")
@@ -389,6 +406,8 @@ def _check_activity(act, where: str, seen: dict[str, str], bad) -> None:
                 bad(f"{pw}.key", "Completați cheia părții (litere mici, cifre, „-”).")
             elif not _ID_RE.match(key):
                 bad(f"{pw}.key", f"Cheia „{key}” poate conține doar litere mici fără diacritice, cifre și „-”.")
+            elif len(key) > MAX_ID_CHARS:
+                bad(f"{pw}.key", f"Cheia are {count_phrase(len(key), 'caracter', 'caractere')}; cel mult {MAX_ID_CHARS}.")
             elif key in keys:
                 bad(f"{pw}.key", f"Cheia „{key}” apare de două ori.")
             else:
@@ -572,10 +591,10 @@ def read_document(path: Path):
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "document"
+        where = f"rândul {mark.line + 1}" if mark else "document"
         raise CatalogError(f"{path.name}: {where}: YAML greșit ({getattr(exc, 'problem', None) or exc})") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path.name}: file: nu poate fi citit ({exc})") from None
+        raise CatalogError(f"{path.name}: fișier: nu poate fi citit ({exc})") from None
 
 
 def load_office(path: Path) -> Office:

@@ -13,11 +13,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Collection, Iterable
 
-from domain.periods import MIN_YEAR, Period
+from domain.periods import MIN_YEAR, Period, format_datetime
 from domain.trail import week_of
 from forms.catalog import (Catalog, CatalogInvalid, Office, Problem, carry_removed, check_document,
                            diff_documents, load_documents, normalize_document, office_from_document)
@@ -43,6 +43,11 @@ class VersionInfo:
     published_at: str
     id: int
 
+    @property
+    def published_when(self) -> str:
+        """``published_at`` as people read it: „27 noiembrie 2026, 16:00” (Bucharest)."""
+        return format_datetime(datetime.fromisoformat(self.published_at))
+
 
 class CatalogConflict(Exception):
     """A publish based on a version that is no longer the latest (or a new
@@ -51,7 +56,7 @@ class CatalogConflict(Exception):
 
     def __init__(self, current: VersionInfo, changes: list[str]):
         super().__init__(f"{current.slug}: versiunea {current.version} a fost publicată între timp de "
-                         f"{current.published_by} ({current.published_at})")
+                         f"{current.published_by} ({current.published_when})")
         self.current = current
         self.changes = list(changes)
 

@@ -95,7 +95,7 @@ GOOD = """\
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("slug: x\ntitle: a: b\n", "broken.yaml: line 2: YAML greșit (mapping values are not allowed here)"),
+        ("slug: x\ntitle: a: b\n", "broken.yaml: rândul 2: YAML greșit (mapping values are not allowed here)"),
         (GOOD.replace("    title: SERVICIUL X\n", ""), "broken.yaml: title: Completați titlul biroului."),
         (GOOD.replace("            label: Activitate\n", ""), "broken.yaml: work_types.0.activities.0.label: Completați denumirea activității."),
         (GOOD.replace("[lucrari]", "[lucrari, minute]"), "broken.yaml: work_types.0.activities.0.counters: Contor necunoscut „minute”; se acceptă: "

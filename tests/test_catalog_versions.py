@@ -71,6 +71,11 @@ RULES = [
     ("deleted activity with rows", lambda d: d["work_types"][0]["activities"].pop(0),
      "import.yaml: work_types: Activitatea „Studiere solicitare” (l544-studiere) are rânduri înregistrate și nu "
      "poate fi ștearsă; retrageți-o."),
+    ("changed kind of an activity with rows", _set("work_types.0.activities.0.kind", "daily"),
+     "import.yaml: work_types.0.activities.0.kind: Activitatea „Studiere solicitare” are rânduri înregistrate: "
+     "tipul ei („numărare”) nu se poate schimba în „zilnic, da/nu”. Retrageți-o și adăugați o activitate nouă."),
+    ("activity id over 40 characters", _set("work_types.0.activities.1.id", "a" * 41),
+     "import.yaml: work_types.0.activities.1.id: Id-ul are 41 de caractere; cel mult 40."),
     ("unknown counter", _set("work_types.0.activities.0.counters", ["lucrari", "ore"]),
      "import.yaml: work_types.0.activities.0.counters: Contor necunoscut „ore”; se acceptă: lucrari (Nr. lucrări), "
      "documente (Nr. documente produse)."),
@@ -94,6 +99,19 @@ def test_each_rule_through_catalog_import(app, tmp_path, name, change, message):
     r = run_import(app, tmp_path, edit(presa(app), change))
     assert (r.exit_code, r.stdout, r.stderr) == (1, "", message + "\nCatalog invalid: nu s-a publicat nimic.\n")
     assert catalogs(app).history("presa") == before  # nothing published
+
+
+def test_a_new_office_slug_over_40_characters_is_refused_and_its_kinds_are_free(app, tmp_path):
+    doc = {"slug": "s" * 41, "title": "SERVICIUL NOU", "work_types": [
+        {"title": "Grup", "activities": [{"id": "a", "label": "A", "counters": ["lucrari"]}]}]}
+    r = run_import(app, tmp_path, doc)
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", (
+        "import.yaml: slug: Identificatorul are 41 de caractere; cel mult 40.\n"
+        "Catalog invalid: nu s-a publicat nimic.\n"))
+    # an activity without rows may change its kind
+    before = presa(app)
+    assert run_import(app, tmp_path, edit(before, _set("work_types.0.activities.2.kind", "daily"))).exit_code == 0
+    assert presa(app)["work_types"][0]["activities"][2]["kind"] == "daily"
 
 
 @pytest.mark.parametrize("slug", ["outbox", "problems"])
@@ -146,7 +164,7 @@ def test_export_then_import_and_a_stale_base_is_a_conflict(app, tmp_path):
     exported = runner.invoke(args=["catalog", "export", "consiliere"])
     assert exported.exit_code == 0
     head, text = exported.stdout.split("\n", 1)
-    assert head == "# consiliere: versiunea 1, în vigoare din 2000-W01, publicată de seed la 2026-11-27T14:00:00+00:00"
+    assert head == "# consiliere: versiunea 1, în vigoare din 2000-W01, publicată de seed la 27 noiembrie 2026, 16:00"
     doc = yaml.safe_load(text)
     assert doc == {"version": 1, **catalogs(app).document("consiliere")}
     # another admin publishes meanwhile, in the browser
@@ -157,7 +175,7 @@ def test_export_then_import_and_a_stale_base_is_a_conflict(app, tmp_path):
     old_label = catalogs(app).document("consiliere", 1)["work_types"][0]["activities"][0]["label"]
     assert (r.exit_code, r.stdout, r.stderr) == (1, "", (
         "import.yaml: conflict: consiliere are între timp versiunea 2, publicată de admin2 la "
-        "2026-11-27T14:00:00+00:00; fișierul pornește de la versiunea 1. Schimbările ei:\n"
+        "27 noiembrie 2026, 16:00; fișierul pornește de la versiunea 1. Schimbările ei:\n"
         f"  Redenumită: {old_label} → Audiențe\n"
         "Exportați din nou (flask --app app catalog export), refaceți modificarea și importați.\n"))
     # exported again, the change goes through on top of theirs: nothing lost
