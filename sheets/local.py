@@ -171,8 +171,11 @@ def _summaries_sound(con: sqlite3.Connection) -> bool:
     differ for good, and opening the file rebuilds them."""
     if con.execute("PRAGMA user_version").fetchone()[0] < _SUMMARY_VERSION:
         return False
-    return con.execute("SELECT (SELECT COUNT(*) FROM rows) = (SELECT TOTAL(n) FROM week_sums) "
-                       "AND (SELECT COUNT(*) FROM rows) = (SELECT TOTAL(n) FROM day_clerks)").fetchone()[0] == 1
+    try:
+        return con.execute("SELECT (SELECT COUNT(*) FROM rows) = (SELECT TOTAL(n) FROM week_sums) "
+                           "AND (SELECT COUNT(*) FROM rows) = (SELECT TOTAL(n) FROM day_clerks)").fetchone()[0] == 1
+    except sqlite3.OperationalError:  # a summary table dropped by hand
+        return False
 
 
 class LocalStore:

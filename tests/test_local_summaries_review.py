@@ -58,3 +58,18 @@ def test_an_operator_recounts_after_a_hand_edit(tmp_path):
     assert result.exit_code == 0, result.output
     assert "recalculate" in result.output
     assert _agrees(store)
+
+
+def test_a_file_of_version_1_or_with_a_summary_dropped_is_rebuilt(tmp_path):
+    path = tmp_path / "entries.sqlite3"
+    store = LocalStore(path)
+    store.save_day("presa", DAY, "ana", [Row("presa", DAY, "a", "ana", lucrari=2)])
+    with sqlite3.connect(path) as con:  # what aedf228 left: no week_sums_activity, user_version 1
+        con.execute("DROP INDEX week_sums_activity")
+        con.execute("PRAGMA user_version = 1")
+    assert _agrees(LocalStore(path))
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA user_version").fetchone() == (2,)
+        con.execute("DROP TABLE day_clerks")  # user_version still 2
+    store = LocalStore(path)
+    assert _agrees(store) and store.tally(["presa"], *WEEK, set())[0].clerks == {("presa", DAY): {"ana"}}
