@@ -1,4 +1,4 @@
-"""Command line: ``flask --app app catalog|users|demo|sheets ...`` and ``python app.py``."""
+"""Command line: ``flask --app app catalog|users|store|demo|sheets ...`` and ``python app.py``."""
 from __future__ import annotations
 
 import secrets
@@ -15,6 +15,7 @@ from state.users import ROLES, UserError
 
 catalog_cli = AppGroup("catalog", help="Check, export and import the catalog of activities.")
 users_cli = AppGroup("users", help="Manage users (stored in the instance folder).")
+store_cli = AppGroup("store", help="The local store (instance/entries.sqlite3).")
 
 DEMO_USERS = [  # username, role, offices
     ("presa1", "clerk", ("presa",)), ("presa2", "clerk", ("presa",)),
@@ -337,9 +338,23 @@ def demo_command():
     click.echo(demo_message(current_app))
 
 
+@store_cli.command("recount")
+@with_appcontext
+def store_recount():
+    """Rebuild the week sums and clerk-days the reports read from the rows
+    (after rows were edited by hand, e.g. INSERT OR REPLACE in the sqlite3
+    shell); the running app sees them at once."""
+    rebuild = getattr(current_app.extensions["store"], "rebuild_summaries", None)
+    if rebuild is None:
+        raise click.ClickException("Doar stocarea locală (SQLite) are sume de recalculat.")
+    rebuild()
+    click.echo("Sumele săptămânale și funcționarii pe zile au fost recalculate din rânduri.")
+
+
 def init_app(app):
     app.cli.add_command(catalog_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(store_cli)
     app.cli.add_command(demo_command)
     try:
         from commands.sheets import sheets_cli
