@@ -303,6 +303,7 @@ class LocalStore:
 
         with self._connect() as con:
             con.row_factory = None
+            con.execute("BEGIN")  # one snapshot for the sums, the done days and the clerks
             # The whole weeks from their sums, the days before and after them
             # from the rows: two queries that each stream in their index's
             # order (a UNION ALL of both would be sorted again as one).
