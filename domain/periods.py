@@ -112,6 +112,12 @@ def _last_day_of_month(d: date) -> date:
     return d.replace(day=calendar.monthrange(d.year, d.month)[1])
 
 
+def _add_months(first: date, months: int) -> date:
+    """The 1st of the month ``months`` after (or before) ``first``'s month."""
+    n = first.year * 12 + first.month - 1 + months
+    return date(n // 12, n % 12 + 1, 1)
+
+
 @dataclass(frozen=True)
 class Period:
     start: date
@@ -140,10 +146,6 @@ class Period:
     def days(self) -> int:
         """Number of calendar days covered."""
         return (self.end - self.start).days + 1
-
-    @property
-    def is_calendar_month(self) -> bool:
-        return self.start.day == 1 and self.end == _last_day_of_month(self.start)
 
     @property
     def slug(self) -> str:
@@ -184,26 +186,34 @@ class Period:
 
     # navigation
 
+    @property
+    def calendar_months(self) -> int:
+        """How many whole calendar months the range is (a month 1, a quarter
+        3, a year 12); 0 when it does not start on a 1st and end on a last day."""
+        if self.kind == "week" or self.start.day != 1 or self.end != _last_day_of_month(self.end):
+            return 0
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
     def prev(self) -> "Period":
-        """The previous ISO week for a week. For a range: the previous
-        calendar month when the range is exactly one calendar month, otherwise
-        the range of the same length that ends the day before ``start``."""
+        """The previous ISO week for a week. For a range of whole calendar
+        months (a month, a quarter, a year): as many months before it (Q2 ->
+        Q1, 2026 -> 2025); otherwise the range of the same length that ends
+        the day before ``start``."""
         if self.kind == "week":
             return Period.week_of(self.start - timedelta(days=7))
-        if self.is_calendar_month:
-            end = self.start - timedelta(days=1)
-            return Period.between(end.replace(day=1), end)
+        if months := self.calendar_months:
+            return Period.between(_add_months(self.start, -months), self.start - timedelta(days=1))
         return Period.between(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
     def next(self) -> "Period":
-        """The next ISO week for a week. For a range: the next calendar month
-        when the range is exactly one calendar month, otherwise the range of
-        the same length that starts the day after ``end``."""
+        """The next ISO week for a week. For a range of whole calendar months:
+        as many months after it; otherwise the range of the same length that
+        starts the day after ``end``."""
         if self.kind == "week":
             return Period.week_of(self.start + timedelta(days=7))
-        if self.is_calendar_month:
+        if months := self.calendar_months:
             start = self.end + timedelta(days=1)
-            return Period.between(start, _last_day_of_month(start))
+            return Period.between(start, _last_day_of_month(_add_months(start, months - 1)))
         return Period.between(self.end + timedelta(days=1), self.end + timedelta(days=self.days))
 
     def query(self) -> dict[str, str]:

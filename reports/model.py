@@ -147,6 +147,11 @@ def _days_list(days: Sequence[date]) -> str:
     return f"{days_phrase(len(days))}, între {format_day_short(days[0])} și {format_day_short(days[-1])}"
 
 
+def _sentence(text: str) -> str:
+    """``text`` with its full stop, once („… și mie. 31 dec.”, not „dec..”)."""
+    return text if text.endswith(".") else text + "."
+
+
 @dataclass(frozen=True)
 class PersonStatus:
     """One member clerk of an office: the working days of the period up to
@@ -224,18 +229,17 @@ class Completeness:
                 return "Toate zilele lucrătoare de până azi au înregistrări, dar nu de la toți funcționarii."
             return "Toate zilele lucrătoare de până azi au înregistrări."
         days = ", ".join(d.short_label for d in self.missing)
-        text = f"Zile lucrătoare fără înregistrări ({len(self.missing)} din {self.elapsed}): {days}"
-        return text if text.endswith(".") else text + "."
+        return _sentence(f"Zile lucrătoare fără înregistrări ({len(self.missing)} din {self.elapsed}): {days}")
 
     @property
     def people_summary(self) -> str:
         """Who has working days without a row of theirs, and who was absent."""
         out = []
         if self.missing_people:
-            out.append("Funcționari cu zile necompletate: "
-                       + "; ".join(p.missing_text for p in self.missing_people) + ".")
+            out.append(_sentence("Funcționari cu zile necompletate: "
+                                 + "; ".join(p.missing_text for p in self.missing_people)))
         if self.absent_people:
-            out.append("Absențe: " + "; ".join(p.absent_text for p in self.absent_people) + ".")
+            out.append(_sentence("Absențe: " + "; ".join(p.absent_text for p in self.absent_people)))
         return " ".join(out)
 
     @property
@@ -422,9 +426,12 @@ def _sorted_names(names: frozenset[str]) -> tuple[str, ...]:
 
 
 def _people(members: Sequence[str], absences: Mapping[str, Iterable[date]], clerks_by_day: dict,
-            elapsed: Sequence[date]) -> tuple[tuple[PersonStatus, ...], frozenset[date]]:
+            elapsed: Sequence[date], since: Mapping[str, date] | None = None,
+            ) -> tuple[tuple[PersonStatus, ...], frozenset[date]]:
     """Each member's missing and absent working days (names compared without
-    regard to case), and the days every member was absent."""
+    regard to case), and the days every member was absent. ``since``:
+    clerk -> the day their account was added; days before it are not theirs
+    to fill."""
     entered: dict[str, set[date]] = defaultdict(set)
     for day, names in clerks_by_day.items():
         for name in names:
@@ -434,9 +441,10 @@ def _people(members: Sequence[str], absences: Mapping[str, Iterable[date]], cler
     for name in sorted(members, key=_clerk_key):
         key = name.casefold()
         off = away.get(key, set())
+        first = (since or {}).get(name)
         people.append(PersonStatus(
             name,
-            tuple(d for d in elapsed if d not in entered[key] and d not in off),
+            tuple(d for d in elapsed if d not in entered[key] and d not in off and (first is None or d >= first)),
             tuple(d for d in elapsed if d in off),
         ))
     everyone_away = frozenset(d for d in elapsed if people and all(d in p.absent for p in people))
@@ -446,6 +454,7 @@ def _people(members: Sequence[str], absences: Mapping[str, Iterable[date]], cler
 def _office_report(
     office: Office, sums: dict, done_days: dict, clerks_by_day: dict, elapsed: Sequence[date], upcoming: int,
     members: Sequence[str] = (), absences: Mapping[str, Iterable[date]] | None = None,
+    since: Mapping[str, date] | None = None,
 ) -> tuple[OfficeReport, list[str], int]:
     """``sums``: (activity, part) -> totals, ``clerks_by_day``: day -> clerks,
     both of this office; ``done_days``: the whole tally's; ``members``: the
@@ -469,7 +478,7 @@ def _office_report(
         DayStatus(d, _names(clerks_by_day.get(d, ())), d in working or is_working_day(d))
         for d in shown
     )
-    people, closed_days = _people(members, absences or {}, clerks_by_day, elapsed)
+    people, closed_days = _people(members, absences or {}, clerks_by_day, elapsed, since)
     report = OfficeReport(
         office.slug, office.title, groups, Completeness(days, len(elapsed), upcoming, people, closed_days),
         orphans=orphan_rows,
@@ -504,6 +513,7 @@ def build_report(
     closures: Mapping[tuple[str, str], Closure] | None = None,
     members: Mapping[str, Sequence[str]] | None = None,
     absences: Mapping[tuple[str, str], Iterable[date]] | None = None,
+    since: Mapping[tuple[str, str], date] | None = None,
 ) -> Report:
     """The report of ``period`` from ``rows`` (or their ``Tally``).
 
@@ -514,7 +524,9 @@ def build_report(
     ``Report.orphans``. ``closures``: (office, ISO week) -> who closed it,
     for each office's status line. ``members``: office -> its clerks' names,
     whose own missing days the completeness lists; ``absences``: (office,
-    clerk) -> days a supervisor marked the clerk absent. Values typed in a
+    clerk) -> days a supervisor marked the clerk absent; ``since``: (office,
+    clerk) -> the day the clerk's account was added (earlier days are not
+    counted missing for them). Values typed in a
     counter column that does not apply to the activity are ignored (the
     forms do not offer them).
     """
@@ -538,8 +550,9 @@ def build_report(
     orphans = 0
     for office in chosen:
         away = {clerk: days for (slug, clerk), days in (absences or {}).items() if slug == office.slug}
+        joined = {clerk: day for (slug, clerk), day in (since or {}).items() if slug == office.slug}
         rep, keys, n = _office_report(office, sums[office.slug], tally.done_days, clerks[office.slug], elapsed,
-                                      upcoming, (members or {}).get(office.slug, ()), away)
+                                      upcoming, (members or {}).get(office.slug, ()), away, joined)
         office_reports.append(replace(rep, status=week_status(office.slug, period, closures or {})))
         orphan_keys.extend(keys)
         orphans += n

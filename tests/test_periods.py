@@ -126,6 +126,22 @@ def test_range_of_a_calendar_month():
     assert p.next().next().title == "Perioada 1–31 ianuarie 2027"
 
 
+@pytest.mark.parametrize("start, end, before, after", [
+    # a quarter, a year (leap and not), two months across New Year: as many calendar months
+    ((2025, 4, 1), (2025, 6, 30), ((2025, 1, 1), (2025, 3, 31)), ((2025, 7, 1), (2025, 9, 30))),
+    ((2025, 1, 1), (2025, 12, 31), ((2024, 1, 1), (2024, 12, 31)), ((2026, 1, 1), (2026, 12, 31))),
+    ((2024, 1, 1), (2024, 12, 31), ((2023, 1, 1), (2023, 12, 31)), ((2025, 1, 1), (2025, 12, 31))),
+    ((2025, 12, 1), (2026, 1, 31), ((2025, 10, 1), (2025, 11, 30)), ((2026, 2, 1), (2026, 3, 31))),
+    # not whole months: the same number of days
+    ((2025, 3, 1), (2025, 3, 30), ((2025, 1, 30), (2025, 2, 28)), ((2025, 3, 31), (2025, 4, 29))),
+])
+def test_whole_calendar_months_step_by_months(start, end, before, after):
+    p = Period.between(date(*start), date(*end))
+    assert (p.prev(), p.next()) == (Period.between(date(*before[0]), date(*before[1])),
+                                     Period.between(date(*after[0]), date(*after[1])))
+    assert p.prev().next() == p == p.next().prev()
+
+
 def test_range_titles():
     assert Period.between(date(2025, 9, 29), date(2025, 10, 3)).title == "Perioada 29 septembrie – 3 octombrie 2025"
     assert Period.between(date(2025, 12, 29), date(2026, 1, 2)).title == "Perioada 29 decembrie 2025 – 2 ianuarie 2026"

@@ -603,3 +603,13 @@ def test_no_cedilla_letters_in_report_files():
         if path.exists():
             text = path.read_text(encoding="utf-8")
             assert not set(text) & set("\u015e\u015f\u0162\u0163"), path
+
+
+def test_a_list_of_missing_days_ending_in_an_abbreviation_takes_one_full_stop():
+    from reports.model import Completeness, PersonStatus
+
+    many = tuple(date(2025, 12, d) for d in (1, 2, 3, 4, 5, 8, 31))  # more than listed one by one
+    few = (date(2025, 5, 5),)
+    c = Completeness(days=(), elapsed=20, people=(PersonStatus("ana", missing=many), PersonStatus("ion", absent=few)))
+    assert c.people_summary == ("Funcționari cu zile necompletate: ana — 7 zile, între lun. 1 dec. și mie. 31 dec. "
+                                "Absențe: ion — 1 zi (lun. 5 mai).")

@@ -33,6 +33,7 @@ def test_rows_of_the_period_sorted_with_hostile_text_defused(app, as_user):
     r = as_user("supervisor").get("/report-rows.csv?from=15.10.2026&to=30.11.2026")
     assert r.status_code == 200 and r.is_streamed
     assert r.headers["Content-Disposition"] == 'attachment; filename="randuri-2026-10-15-2026-11-30.csv"'
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"  # once: not "; charset=utf-8; charset=utf-8"
     assert read_csv(r.data) == [
         list(HEADERS),
         ["30.10.2026", "SERVICIUL PRESĂ", "Adrese de e-mail", "Gestionare adrese de e-mail", "", "clerk2", "2", "",

@@ -145,6 +145,6 @@ def rows_csv():
 
     name = ("randuri-" + period.slug) + (f"-{service}" if service else "")
     return Response(
-        stream_with_context(stream_csv(_labels(period), slugs, chunks())), mimetype="text/csv; charset=utf-8",
+        stream_with_context(stream_csv(_labels(period), slugs, chunks())), content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
     )
