@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 import sys
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 
 import click
 from flask import current_app
@@ -296,6 +297,9 @@ def load_demo(app) -> list[tuple[str, str | None]]:
     store = app.extensions["store"]
     users = app.extensions["users"]
     accounts = []
+    # demo clerks stand for people who were there before the demo week and
+    # the 11 weeks of history the screenshots load
+    since = datetime.combine(demo_week(app).start - timedelta(weeks=12), datetime.min.time(), timezone.utc).isoformat()
     for username, role, offices in DEMO_USERS:
         offices = tuple(s for s in offices if s in catalog.slugs)
         if role == "clerk" and not offices:
@@ -304,7 +308,7 @@ def load_demo(app) -> list[tuple[str, str | None]]:
             accounts.append((username, None))
             continue
         password = secrets.token_urlsafe(9)
-        users.add(username, password, role, offices)
+        users.add(username, password, role, offices, created_at=since)
         accounts.append((username, password))
     days = demo_week(app).working_days
     with app.test_request_context():

@@ -44,6 +44,7 @@ class User(UserMixin):
     full_name: str = ""
     must_change: bool = False
     token: str = ""  # the session this user object was loaded for (empty: none)
+    created_at: str = ""  # ISO UTC, from the app clock when the account was added
 
     def get_id(self) -> str:
         """Flask-Login keeps this in the session and the remember cookie: the
@@ -101,7 +102,8 @@ class UserStore:
     def _user(record) -> User:
         offices = tuple(s for s in record["offices"].split(",") if s)
         return User(record["username"], record["role"], offices, bool(record["disabled"]),
-                    record["session_version"], record["full_name"], bool(record["must_change"]))
+                    record["session_version"], record["full_name"], bool(record["must_change"]),
+                    created_at=record["created_at"] or "")
 
     @staticmethod
     def _record(con, username: str):
@@ -167,9 +169,11 @@ class UserStore:
         return full_name
 
     def add(self, username: str, password: str, role: str, offices=(), known_offices=None, *,
-            full_name: str = "", must_change: bool = False) -> User:
+            full_name: str = "", must_change: bool = False, created_at: str | None = None) -> User:
         """A new user. ``must_change``: the password was set by someone else
-        (an admin, the first start): the user must choose a new one."""
+        (an admin, the first start): the user must choose a new one.
+        ``created_at``: when the account counts from (ISO; default: now) —
+        a clerk's days before it are not theirs to fill."""
         username = self._check_name(username)
         offices = self._check_role(role, offices, known_offices)
         full_name = self._check_full_name(full_name)
@@ -185,8 +189,8 @@ class UserStore:
             con.execute(
                 "INSERT INTO users (username, password_hash, role, offices, created_at, full_name, must_change) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (username, generate_password_hash(password), role, ",".join(offices), self.db.clock.iso(),
-                 full_name, int(must_change)),
+                (username, generate_password_hash(password), role, ",".join(offices),
+                 created_at or self.db.clock.iso(), full_name, int(must_change)),
             )
         return self.get(username)
 

@@ -41,12 +41,17 @@ ACCOUNTS = {
 _TEMPLATE: dict[str, Path] = {}
 
 
+#: When the test accounts were added (a clerk's days before it are not missing).
+ACCOUNTS_SINCE = "2000-01-03"
+
+
 def _users_template() -> Path:
     """A state database with ACCOUNTS, built once per run (password hashing
     is slow on purpose) and copied into every test's instance folder."""
     if "db" not in _TEMPLATE:
         folder = Path(tempfile.mkdtemp(prefix="users-template-"))
-        app = create_app({"TESTING": True, "SECRET_KEY": "x"}, instance_path=str(folder))
+        # the accounts exist before every period the tests report on
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "CLOCK_START": ACCOUNTS_SINCE}, instance_path=str(folder))
         users = app.extensions["users"]
         for name, (role, offices) in ACCOUNTS.items():
             users.add(name, PASSWORD, role, offices)

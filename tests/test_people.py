@@ -114,3 +114,24 @@ def test_absence_refusals(app, as_user):
     assert "Săptămâna 2026-W48 este închisă" in r.get_data(as_text=True)
     assert app.extensions["state"].absences(["presa"], date(2026, 1, 1), date(2026, 12, 31)) == {}
     assert as_user("clerk").post("/data/presa/absence", data=cases[1][0]).status_code == 403
+
+
+def test_a_clerk_added_mid_week_is_not_missing_the_days_before(app, as_user):
+    """An account added on Wednesday 25 Nov (Bucharest) answers for that day
+    and after, not for Monday and Tuesday; the same on the XLSX."""
+    app.extensions["users"].add("nou", "parola-noua-1", "clerk", ("presa",),
+                                created_at="2026-11-24T22:30:00+00:00")  # 25 Nov, 00:30 in Bucharest
+    enter(app, "clerk", W48)
+    enter(app, "clerk2", W48)
+    enter(app, "nou", [date(2026, 11, 26)])
+    sup = as_user("supervisor")
+    html = sup.get("/report?week=2026-W48&service=presa").get_data(as_text=True)
+    assert people(html) == [
+        "clerk: toate zilele lucrătoare completate",
+        "clerk2: toate zilele lucrătoare completate",
+        "nou: fără înregistrări în 2 zile (mie. 25 nov., vin. 27 nov.)",
+    ]
+    ws = openpyxl.load_workbook(io.BytesIO(sup.get("/report.xlsx?week=2026-W48&service=presa").data))["Raport"]
+    status = [c.value for c in ws["A"] if c.value and "Funcționari cu zile necompletate" in str(c.value)]
+    assert status and status[0].endswith(
+        "Funcționari cu zile necompletate: nou — 2 zile (mie. 25 nov., vin. 27 nov.).")

@@ -1,14 +1,14 @@
 """Shared helpers of the views: the app's services and server-side access checks."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import time
 
 from flask import abort, current_app, flash, request
 from flask_login import current_user
 
-from domain.periods import TIMEZONE
+from domain.periods import TIMEZONE, to_local
 
 BUCHAREST = TIMEZONE  # one definition, in reports/periods.py
 
@@ -76,11 +76,24 @@ def members(slugs) -> dict[str, list[str]]:
     return out
 
 
+def member_since(slugs) -> dict[tuple[str, str], date]:
+    """(office, clerk) -> the day (Bucharest) the clerk's account was added:
+    days before it are not the clerk's missing days."""
+    wanted = set(slugs)
+    out: dict[tuple[str, str], date] = {}
+    for user in users().all():
+        if user.role == "clerk" and user.created_at:
+            day = to_local(datetime.fromisoformat(user.created_at)).date()
+            out.update({(slug, user.username): day for slug in user.offices if slug in wanted})
+    return out
+
+
 def people_context(slugs, period) -> dict:
     """What ``build_report`` needs to say who is missing: members, absences
     and the weeks' closures of ``slugs`` over ``period``."""
     slugs = list(slugs)
-    return {"members": members(slugs), "absences": state().absences(slugs, period.start, period.end),
+    return {"members": members(slugs), "since": member_since(slugs),
+            "absences": state().absences(slugs, period.start, period.end),
             "closures": state().closures(slugs, period.iso_weeks)}
 
 
