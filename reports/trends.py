@@ -105,14 +105,15 @@ def counted_keys(offices: Iterable[Office]) -> dict[tuple[str, str, str], tuple[
 
 def weekly_table(offices: Iterable[Office], period: Period,
                  totals: Mapping[tuple[str, date], tuple[int, ...]]
-                 ) -> list[tuple[str, list[tuple[str, tuple[int, ...]]]]]:
+                 ) -> list[tuple[str, list[tuple[date, tuple[int, ...]]]]]:
     """The XLSX „Tendințe” sheet's figures: per office (title) each week of
-    ``period`` (its label, "23.11.2026") with its totals per counter, from
+    ``period`` (its first day in the period: the Monday, or the period's
+    first day for a week it starts in) with its totals per counter, from
     ``Store.weekly_totals`` of ``counted_keys`` (weeks without rows: 0). The
     same figures as ``office_totals`` of each week's tally."""
     zero = (0,) * len(COUNTERS)
-    weeks = [(format_numeric(w.start), w.start - timedelta(days=w.start.weekday())) for w in weeks_of(period)]
-    return [(o.title, [(label, tuple(totals.get((o.slug, monday), zero))) for label, monday in weeks])
+    weeks = [(w.start, w.start - timedelta(days=w.start.weekday())) for w in weeks_of(period)]
+    return [(o.title, [(first, tuple(totals.get((o.slug, monday), zero))) for first, monday in weeks])
             for o in offices]
 
 

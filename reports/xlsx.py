@@ -20,6 +20,7 @@ of the work-type cells are registered after their rows (``_merge_down``).
 from __future__ import annotations
 
 import io
+from datetime import datetime
 import textwrap
 from functools import lru_cache
 from typing import Mapping, Sequence
@@ -41,7 +42,7 @@ RAPORT_WIDTHS = (28, 70, 14, 16)
 COMPARE_WIDTHS = (24, 52, 11, 13, 10, 13, 14, 10)
 TRENDS_WIDTHS = (34, 14, 16)
 #: The weeks are named by their Monday, as on the trends page.
-TRENDS_WEEK = "Săptămâna (ziua de luni)"
+TRENDS_WEEK = "Săptămâna (de la)"  # its first day in the period
 SIGNATURES = ("Întocmit", "Verificat", "Aprobat")
 SIGNATURE_LINES = ("Nume: ", "Data: ", "Semnătura: ")
 BLANK_LINE = "_" * 22
@@ -168,7 +169,7 @@ class _Formats:
         self.sign_line = add({"font_size": 10})
         self.d_header = add({"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True, "valign": "top"})
         self.t_number = add({"border": 1, "num_format": "0"})
-        self.t_text = add({"border": 1})
+        self.t_date = add({"border": 1, "num_format": "dd.mm.yyyy", "align": "left"})
 
 
 def _write_raport(ws: Worksheet, f: _Formats, report: Report) -> None:
@@ -309,8 +310,11 @@ def _write_trends(ws: Worksheet, wb: xlsxwriter.Workbook, f: _Formats, trends) -
         ws.write_string(head, 0, TRENDS_WEEK, f.d_header)
         for col, title in enumerate(COUNTERS.values(), start=1):
             ws.write_string(head, col, title, f.d_header)
-        for i, (label, totals) in enumerate(weeks, start=head + 1):
-            ws.write_string(i, 0, label, f.t_text)
+        _set_height(ws, head, max(_line_count(t, w, _BOLD_CHARS_PER_WIDTH)
+                                  for t, w in zip((TRENDS_WEEK, *COUNTERS.values()), TRENDS_WIDTHS)))
+        for i, (first, totals) in enumerate(weeks, start=head + 1):
+            # a date, so that the chart's categories are the dates it reads
+            ws.write_datetime(i, 0, datetime.combine(first, datetime.min.time()), f.t_date)
             for col, value in enumerate(totals, start=1):
                 ws.write_number(i, col, value, f.t_number)
         last = head + len(weeks)
@@ -323,6 +327,7 @@ def _write_trends(ws: Worksheet, wb: xlsxwriter.Workbook, f: _Formats, trends) -
                 "marker": {"type": "circle", "size": 4},
             })
         chart.set_title({"name": f"{office_title}: totalul pe săptămâni", "name_font": {"size": 11}})
+        chart.set_x_axis({"date_axis": True, "num_format": "dd.mm.yyyy", "num_font": {"rotation": -45}})
         chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 640, "height": max(300, 20 * (len(weeks) + 2))})
@@ -332,6 +337,7 @@ def _write_trends(ws: Worksheet, wb: xlsxwriter.Workbook, f: _Formats, trends) -
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.print_area(0, 0, max(r - 1, 0), len(TRENDS_WIDTHS) + 10)
+    ws.set_footer(f"&L&8{TRENDS_SHEET}&R&8Pagina &P din &N")
 
 
 def _write_jurnal(ws: Worksheet, f: _Formats, journal) -> None:

@@ -256,7 +256,7 @@ def test_the_xlsx_trends_sheet_through_the_app_equals_the_weeks_sums(app, as_use
     """/report.xlsx of a month: the „Tendințe” sheet's weekly totals per office
     (plain counts and breakdowns; daily activities left out) from the store's
     weekly sums."""
-    from datetime import date as _date
+    from datetime import date as _date, datetime
 
     store = app.extensions["store"]
     for day, n in ((_date(2026, 11, 3), 2), (_date(2026, 11, 5), 3), (_date(2026, 11, 17), 4)):
@@ -270,11 +270,11 @@ def test_the_xlsx_trends_sheet_through_the_app_equals_the_weeks_sums(app, as_use
     rows = [[c.value for c in row] for row in wb["Tendințe"].iter_rows(max_col=3)]
     assert rows == [
         ["SERVICIUL PRESĂ", None, None],
-        ["Săptămâna (ziua de luni)", "Nr. lucrări", "Nr. documente produse"],
-        ["01.11.2026", 0, 0],   # the period's first week, clipped to 1 Nov (a Sunday)
-        ["02.11.2026", 2 + 1 + 5 + 3 + 1 + 5, 2 + 3],
-        ["09.11.2026", 0, 0],
-        ["16.11.2026", 4 + 1 + 5, 4],
-        ["23.11.2026", 0, 0],
-        ["30.11.2026", 0, 0],
+        ["Săptămâna (de la)", "Nr. lucrări", "Nr. documente produse"],
+        [datetime(2026, 11, 1), 0, 0],   # the period's first week, from 1 Nov (a Sunday)
+        [datetime(2026, 11, 2), 2 + 1 + 5 + 3 + 1 + 5, 2 + 3],
+        [datetime(2026, 11, 9), 0, 0],
+        [datetime(2026, 11, 16), 4 + 1 + 5, 4],
+        [datetime(2026, 11, 23), 0, 0],
+        [datetime(2026, 11, 30), 0, 0],
     ]

@@ -200,21 +200,26 @@ def test_trends_sheet_has_native_charts_for_long_periods():
 
     month = Period.between(date(2026, 11, 1), date(2026, 11, 30))
     report = build_report(CATALOG, [], month, today=FRIDAY)
-    trends = [("SERVICIUL PRESĂ", [("02.11.2026", (3, 4)), ("09.11.2026", (5, 0))])]
+    trends = [("SERVICIUL PRESĂ", [(date(2026, 11, 1), (3, 4)), (date(2026, 11, 2), (5, 0))])]  # Sun, Mon
     data = build_xlsx(report, trends=trends)
     wb = open_book(data)
     assert wb.sheetnames == ["Raport", "Tendințe"]
-    assert [[c.value for c in r] for r in wb["Tendințe"].iter_rows(max_col=3)] == [
+    ws = wb["Tendințe"]
+    assert [[c.value for c in r] for r in ws.iter_rows(max_col=3)] == [
         ["SERVICIUL PRESĂ", None, None],
-        ["Săptămâna (ziua de luni)", "Nr. lucrări", "Nr. documente produse"],
-        ["02.11.2026", 3, 4],
-        ["09.11.2026", 5, 0],
+        ["Săptămâna (de la)", "Nr. lucrări", "Nr. documente produse"],
+        [datetime(2026, 11, 1), 3, 4],  # dates, shown as 01.11.2026
+        [datetime(2026, 11, 2), 5, 0],
     ]
+    assert [ws["A3"].number_format, ws["A4"].number_format] == ["dd.mm.yyyy", "dd.mm.yyyy"]
+    assert ws.row_dimensions[2].height > 15  # „Nr. documente produse” wraps: the row is as tall as it
+    assert ws.oddFooter.right.text == "Pagina &P din &N"
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         chart = z.read("xl/charts/chart1.xml").decode()
-    assert "<c:lineChart>" in chart
-    assert re.findall(r"<c:f>(.*?)</c:f>", chart) == [  # per series: categories (weeks), values
-        "Tendințe!$A$3:$A$4", "Tendințe!$B$3:$B$4", "Tendințe!$A$3:$A$4", "Tendințe!$C$3:$C$4"]
+    assert "<c:lineChart>" in chart and "<c:dateAx>" in chart
+    assert re.findall(r"<c:(numRef|strRef)><c:f>(.*?)</c:f>", chart) == [  # per series: categories, values
+        ("numRef", "Tendințe!$A$3:$A$4"), ("numRef", "Tendințe!$B$3:$B$4"),
+        ("numRef", "Tendințe!$A$3:$A$4"), ("numRef", "Tendințe!$C$3:$C$4")]  # dates are numbers: numRef fits
 
 
 def test_notices_and_missing_days_are_written():
