@@ -226,3 +226,43 @@ def test_form_class_follows_the_layout_not_the_object():
     names = [slot.name for slot in form_class(shorter).slots]
     assert names == [slot.name for slot in form_class(presa).slots][:len(names)] and len(names) == 1
     assert form_class(shorter) is not form_class(presa)
+
+
+def test_a_thread_reuses_its_connections_across_posts_and_pages(app, as_user, monkeypatch):
+    """Each SQLite file is opened once per thread, not once per use: a POST
+    used to open ~10 connections (with their PRAGMAs), and each close of a
+    file's last connection checkpointed its WAL (bench/RESULTS.md, "Form
+    POST latency")."""
+    from sheets.sqlite import SQLiteFile
+
+    opened = []
+    real_open = SQLiteFile._open
+    monkeypatch.setattr(SQLiteFile, "_open", lambda self: opened.append(self.path) or real_open(self))
+    c = as_user("clerk")
+    assert c.post(URL, data=FILLED).status_code == 302  # warms this thread's connections
+    c.get(URL)
+    opened.clear()
+    for k in range(3):
+        day = (DAY - timedelta(days=k + 1)).isoformat()
+        r = c.post(f"/entry/presa?date={day}", data=FILLED)
+        assert r.status_code == 302
+        assert c.get(r.headers["Location"]).status_code == 200
+    assert opened == []
+    assert len(stored(app, start=DAY - timedelta(days=3))) == 4 * 6  # every save still there
+
+
+def test_nested_use_gets_its_own_connection_and_an_open_transaction_is_rolled_back(tmp_path):
+    from sheets.sqlite import SQLiteFile
+
+    db = SQLiteFile(tmp_path / "x.sqlite3", "CREATE TABLE t (v INTEGER);")
+    with db.connect() as a:
+        with db.transaction() as b:  # nested: not the same connection, so BEGIN IMMEDIATE is its own
+            assert a is not b
+            b.execute("INSERT INTO t VALUES (1)")
+        assert a.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    with db.connect() as con:
+        con.execute("BEGIN")
+        con.execute("INSERT INTO t VALUES (2)")  # never committed
+    with db.connect() as again:
+        assert again is con and not again.in_transaction
+        assert again.execute("SELECT count(*) FROM t").fetchone()[0] == 1
