@@ -62,6 +62,8 @@ def _private_instance(instance: Path) -> None:
                 path.chmod(0o600)
             except PermissionError:  # another user's file: not ours to change
                 pass
+            except FileNotFoundError:  # a -wal/-shm another worker's SQLite removed meanwhile
+                pass
 
 
 def _https_settings(app: Flask) -> None:

@@ -648,3 +648,20 @@ def test_formula_like_texts_stay_text_in_the_google_sheet(tmp_path, emulator, mo
     # activity label, part label, clerk names, notes: each the whole text of a cell
     expected = {"-1+2", "Solicitări de presă — =2*3", *names, *notes}
     assert expected - cells == set()
+
+
+def test_making_the_instance_private_survives_a_file_another_worker_removed(tmp_path, monkeypatch):
+    """Workers start together: a -wal file listed by one may be gone (its
+    SQLite closed the last connection) by the time it is chmod-ed."""
+    from pathlib import Path
+
+    from app import _private_instance
+
+    kept = tmp_path / "app.sqlite3"
+    kept.write_text("")
+    kept.chmod(0o644)
+    listed = [tmp_path / "app.sqlite3-wal", kept]  # the -wal was there when the folder was read
+    monkeypatch.setattr(Path, "iterdir", lambda self: iter(listed))
+    monkeypatch.setattr(Path, "is_file", lambda self: True)
+    _private_instance(tmp_path)
+    assert (tmp_path.stat().st_mode & 0o777, kept.stat().st_mode & 0o777) == (0o700, 0o600)
