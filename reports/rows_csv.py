@@ -35,9 +35,29 @@ def _stamp(value: str) -> str:
     if not value:
         return ""
     try:
-        return to_local(datetime.fromisoformat(value)).strftime("%d.%m.%Y %H:%M")
+        local = to_local(datetime.fromisoformat(value))
     except (ValueError, OverflowError):
         return safe_text(value)
+    return f"{local.day:02d}.{local.month:02d}.{local.year:04d} {local.hour:02d}:{local.minute:02d}"
+
+
+def _day(d: date) -> str:
+    return f"{d.day:02d}.{d.month:02d}.{d.year:04d}"
+
+
+class _Memo(dict):
+    """``fn`` of each value, computed once: a day's date, a save's time stamp
+    (a save stamps all its rows alike). Emptied past ``limit`` entries."""
+
+    def __init__(self, fn, limit: int = 100_000):
+        super().__init__()
+        self.fn, self.limit = fn, limit
+
+    def __missing__(self, key):
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.fn(key)
+        return value
 
 
 class RowWriter:
@@ -57,6 +77,7 @@ class RowWriter:
                     pos += 1
         self._buf = io.StringIO()
         self._csv = csv.writer(self._buf, delimiter=";", lineterminator="\r\n")
+        self._days, self._stamps, self._texts = _Memo(_day), _Memo(_stamp), _Memo(self._text_of)
 
     _UNKNOWN = (10**9, "", "", {})
 
@@ -78,15 +99,23 @@ class RowWriter:
     def lines(self, rows: Iterable[Row], start: date, end: date) -> str:
         """CSV lines of ``rows`` dated ``start``..``end`` of the offices, sorted."""
         chosen = sorted((r for r in rows if r.office in self.offices and start <= r.day <= end), key=self._key)
+        days, stamps, texts = self._days, self._stamps, self._texts
+        write = self._csv.writerow
         for row in chosen:
-            _, wt_title, label, parts = self.acts.get((row.office, row.activity), self._UNKNOWN)
-            self._csv.writerow((
-                row.day.strftime("%d.%m.%Y"), safe_text(self.offices[row.office][1].title), safe_text(wt_title),
-                safe_text(label or row.activity), safe_text(parts[row.part][1] if row.part in parts else row.part),
+            office, wt_title, label, parts = texts[(row.office, row.activity)]
+            write((
+                days[row.day], office, wt_title, label or safe_text(row.activity),
+                parts[row.part] if row.part in parts else safe_text(row.part),
                 safe_text(row.clerk), *("" if getattr(row, c) is None else getattr(row, c) for c in COUNTERS),
-                safe_text(row.note), _stamp(row.entered_at), safe_text(row.changed_by), _stamp(row.changed_at),
+                safe_text(row.note), stamps[row.entered_at], safe_text(row.changed_by), stamps[row.changed_at],
             ))
         return self._take()
+
+    def _text_of(self, key: tuple[str, str]) -> tuple[str, str, str, dict[str, str]]:
+        """The texts an (office, activity) shows, made formula-safe once."""
+        _, wt_title, label, parts = self.acts.get(key, self._UNKNOWN)
+        return (safe_text(self.offices[key[0]][1].title), safe_text(wt_title), safe_text(label),
+                {k: safe_text(text) for k, (_, text) in parts.items()})
 
 
 def stream_csv(catalog: Catalog, offices: Iterable[str], chunks: Iterable[tuple[date, date, Iterable[Row]]]
