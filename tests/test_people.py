@@ -135,3 +135,21 @@ def test_a_clerk_added_mid_week_is_not_missing_the_days_before(app, as_user):
     status = [c.value for c in ws["A"] if c.value and "Funcționari cu zile necompletate" in str(c.value)]
     assert status and status[0].endswith(
         "Funcționari cu zile necompletate: nou — 2 zile (mie. 25 nov., vin. 27 nov.).")
+
+
+def test_the_clerks_home_lists_their_missing_days_from_their_account_on(app, as_user):
+    """Friday 27 Nov: the clerk who entered nothing has all ten working days
+    of this week and the last one missing; a clerk added on Wednesday 25 Nov
+    only Wednesday to Friday — as links to the day's form."""
+    def missing(client) -> list[str]:
+        html = client.get("/").get_data(as_text=True)
+        block = html.split('<p class="missing-days">', 1)[1].split("</p>", 1)[0]
+        return re.findall(r'href="/entry/presa\?date=([0-9-]+)"', block)
+
+    app.extensions["users"].add("nou", "parola-noua-1", "clerk", ("presa",),
+                                created_at="2026-11-24T22:30:00+00:00")  # 25 Nov, 00:30 in Bucharest
+    enter(app, "nou", [date(2026, 11, 26)])
+    assert missing(as_user("clerk")) == [f"2026-11-{d}" for d in (16, 17, 18, 19, 20, 23, 24, 25, 26, 27)]
+    new = app.test_client()
+    assert new.post("/login", data={"username": "nou", "password": "parola-noua-1"}).status_code == 302
+    assert missing(new) == ["2026-11-25", "2026-11-27"]

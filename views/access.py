@@ -76,14 +76,19 @@ def members(slugs) -> dict[str, list[str]]:
     return out
 
 
+def account_day(created_at: str) -> date | None:
+    """The day (Bucharest) an account was added, from its ISO time; None if unknown."""
+    return to_local(datetime.fromisoformat(created_at)).date() if created_at else None
+
+
 def member_since(slugs) -> dict[tuple[str, str], date]:
-    """(office, clerk) -> the day (Bucharest) the clerk's account was added:
-    days before it are not the clerk's missing days."""
+    """(office, clerk) -> the day the clerk's account was added: days before
+    it are not the clerk's missing days."""
     wanted = set(slugs)
     out: dict[tuple[str, str], date] = {}
     for user in users().all():
         if user.role == "clerk" and user.created_at:
-            day = to_local(datetime.fromisoformat(user.created_at)).date()
+            day = account_day(user.created_at)
             out.update({(slug, user.username): day for slug in user.offices if slug in wanted})
     return out
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from views.access import catalogs, office_for, people_context, period_tally, state, store, today
+from views.access import account_day, catalogs, office_for, people_context, period_tally, state, store, today
 from views.audit import activity_label, describe_closure, when
 from domain.saving import SaveConflict
 from domain.trail import save_lines, week_of
@@ -83,12 +83,14 @@ def home():
     latest = latest_working_day(now)
     result = store().read([o.slug for o in offices], last_monday, monday + timedelta(days=6)) if offices else None
     me = current_user.username
+    joined = account_day(current_user.created_at)  # days before the account are not the clerk's to fill
     cards = []
     for office in offices:
         rows = [r for r in result.rows if r.office == office.slug]
         weeks = [_home_week(monday, now, rows, me, "Săptămâna aceasta"),
                  _home_week(last_monday, now, rows, me, "Săptămâna trecută")]
-        missing = [d for w in weeks for d in w["days"] if not d["holiday"] and not d["mine"]]
+        missing = [d for w in weeks for d in w["days"]
+                   if not d["holiday"] and not d["mine"] and (joined is None or d["day"] >= joined)]
         cards.append({"office": office, "weeks": weeks, "missing": sorted(missing, key=lambda d: d["day"]),
                       "latest_done": any(d["mine"] for w in weeks for d in w["days"] if d["day"] == latest)})
     missing = _missing_people() if current_user.is_supervisor else None
