@@ -14,7 +14,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Iterable, Mapping
+from typing import AbstractSet, Iterable, Mapping
 
 _NS = uuid.UUID("6f1c1d52-7f55-4d35-9d0b-3a4f1b0c9e21")
 
@@ -83,7 +83,7 @@ class Tally:
 
     sums: dict[tuple[str, str, str], tuple[int, int, int]]
     done_days: dict[tuple[str, str], set[date]]
-    clerks: dict[tuple[str, date], set[str]]
+    clerks: dict[tuple[str, date], AbstractSet[str]]  # a set, or one frozenset shared by many days
 
 
 def weekly_totals_of(rows: Iterable[Row], start: date, end: date,

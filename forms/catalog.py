@@ -252,12 +252,8 @@ def check_document(doc, *, others=(), ids_with_rows=frozenset(), previous: dict 
         return [Problem("", "Documentul trebuie să descrie un birou: slug, title, work_types.")]
 
     slug = _clean(doc.get("slug"))
-    if not slug:
-        bad("slug", "Completați identificatorul biroului (slug), de ex. registratura.")
-    elif not _ID_RE.match(slug):
-        bad("slug", f"Identificatorul „{slug}” poate conține doar litere mici fără diacritice, cifre și „-”.")
-    elif len(slug) > MAX_ID_CHARS:
-        bad("slug", f"Identificatorul are {count_phrase(len(slug), 'caracter', 'caractere')}; cel mult {MAX_ID_CHARS}.")
+    if problem := _id_problem(slug, "Identificatorul", "Completați identificatorul biroului (slug), de ex. registratura."):
+        bad("slug", problem)
     elif slug in RESERVED_SLUGS:
         bad("slug", f"Identificatorul „{slug}” este adresa unei pagini a aplicației (/data/{slug}); "
                     f"nu se pot folosi: {', '.join(sorted(RESERVED_SLUGS))}.")
@@ -349,17 +345,26 @@ def _path_key(path: str):
     return [(0, int(x), "") if x.isdigit() else (1, 0, x) for x in path.split(".")] if path else []
 
 
+def _id_problem(value: str | None, name: str, empty: str) -> str | None:
+    """What is wrong with a slug, an activity id or a part key (``name``:
+    „Identificatorul”, „Id-ul”, „Cheia”): ``empty`` when there is none,
+    letters outside [a-z0-9-], or over ``MAX_ID_CHARS``; None when it is fine."""
+    if not value:
+        return empty
+    if not _ID_RE.match(value):
+        return f"{name} „{value}” poate conține doar litere mici fără diacritice, cifre și „-”."
+    if len(value) > MAX_ID_CHARS:
+        return f"{name} are {count_phrase(len(value), 'caracter', 'caractere')}; cel mult {MAX_ID_CHARS}."
+    return None
+
+
 def _check_activity(act, where: str, seen: dict[str, str], bad) -> None:
     if not isinstance(act, dict):
         bad(where, "O activitate trebuie să aibă id, denumire și contoare.")
         return
     aid = _clean(act.get("id"))
-    if not aid:
-        bad(f"{where}.id", "Completați id-ul activității (litere mici, cifre, „-”).")
-    elif not _ID_RE.match(aid):
-        bad(f"{where}.id", f"Id-ul „{aid}” poate conține doar litere mici fără diacritice, cifre și „-”.")
-    elif len(aid) > MAX_ID_CHARS:
-        bad(f"{where}.id", f"Id-ul are {count_phrase(len(aid), 'caracter', 'caractere')}; cel mult {MAX_ID_CHARS}.")
+    if problem := _id_problem(aid, "Id-ul", "Completați id-ul activității (litere mici, cifre, „-”)."):
+        bad(f"{where}.id", problem)
     elif aid in seen:
         bad(f"{where}.id", f"Id-ul „{aid}” este folosit deja de altă activitate a biroului; "
                            f"fiecare activitate are un id al ei.")
@@ -402,12 +407,8 @@ def _check_activity(act, where: str, seen: dict[str, str], bad) -> None:
                 bad(pw, "O parte are cheie, singular și plural.")
                 continue
             key = _clean(part.get("key"))
-            if not key:
-                bad(f"{pw}.key", "Completați cheia părții (litere mici, cifre, „-”).")
-            elif not _ID_RE.match(key):
-                bad(f"{pw}.key", f"Cheia „{key}” poate conține doar litere mici fără diacritice, cifre și „-”.")
-            elif len(key) > MAX_ID_CHARS:
-                bad(f"{pw}.key", f"Cheia are {count_phrase(len(key), 'caracter', 'caractere')}; cel mult {MAX_ID_CHARS}.")
+            if problem := _id_problem(key, "Cheia", "Completați cheia părții (litere mici, cifre, „-”)."):
+                bad(f"{pw}.key", problem)
             elif key in keys:
                 bad(f"{pw}.key", f"Cheia „{key}” apare de două ori.")
             else:

@@ -64,15 +64,19 @@ def today() -> date:
     return clock().today()
 
 
-def members(slugs) -> dict[str, list[str]]:
+def _clerk_accounts() -> list:
+    """The active clerk accounts: the offices' members."""
+    return [u for u in users().all() if u.role == "clerk" and not u.disabled]
+
+
+def members(slugs, accounts=None) -> dict[str, list[str]]:
     """Each office's clerks: the active clerk accounts of the office, whose
     own missing days the report and the supervisors' pages list."""
     out: dict[str, list[str]] = {slug: [] for slug in slugs}
-    for user in users().all():
-        if user.role == "clerk" and not user.disabled:
-            for slug in user.offices:
-                if slug in out:
-                    out[slug].append(user.username)
+    for user in _clerk_accounts() if accounts is None else accounts:
+        for slug in user.offices:
+            if slug in out:
+                out[slug].append(user.username)
     return out
 
 
@@ -81,23 +85,20 @@ def account_day(created_at: str) -> date | None:
     return to_local(datetime.fromisoformat(created_at)).date() if created_at else None
 
 
-def member_since(slugs) -> dict[tuple[str, str], date]:
+def _member_since(slugs, accounts) -> dict[tuple[str, str], date]:
     """(office, clerk) -> the day the clerk's account was added: days before
     it are not the clerk's missing days."""
     wanted = set(slugs)
-    out: dict[tuple[str, str], date] = {}
-    for user in users().all():
-        if user.role == "clerk" and user.created_at:
-            day = account_day(user.created_at)
-            out.update({(slug, user.username): day for slug in user.offices if slug in wanted})
-    return out
+    return {(slug, user.username): account_day(user.created_at)
+            for user in accounts if user.created_at for slug in user.offices if slug in wanted}
 
 
 def people_context(slugs, period) -> dict:
     """What ``build_report`` needs to say who is missing: members, absences
     and the weeks' closures of ``slugs`` over ``period``."""
     slugs = list(slugs)
-    return {"members": members(slugs), "since": member_since(slugs),
+    accounts = _clerk_accounts()  # one read of the users for both
+    return {"members": members(slugs, accounts), "since": _member_since(slugs, accounts),
             "absences": state().absences(slugs, period.start, period.end),
             "closures": state().closures(slugs, period.iso_weeks)}
 
